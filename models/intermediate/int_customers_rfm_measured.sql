@@ -1,0 +1,52 @@
+-- Recency, frequency and monetary value per identified customer, over sale lines at a
+-- positive price (DESIGN: Business rules / RFM).
+with
+
+invoice_lines as (
+    select * from {{ ref('int_invoice_lines_deduplicated') }}
+),
+
+reference_date as (
+    select {{ rfm_as_of('max(invoice_date)') }} as rfm_as_of
+    from invoice_lines
+),
+
+purchases as (
+    select
+        customer_id,
+        invoice_id,
+        invoiced_at,
+        line_amount
+    from invoice_lines
+    where
+        is_sale
+        and unit_price > 0
+        and not is_guest
+),
+
+per_customer as (
+    select
+        customer_id,
+        max(invoiced_at) as last_purchase_at,
+        count(distinct invoice_id) as frequency,
+        sum(line_amount) as monetary
+    from purchases
+    group by customer_id
+),
+
+final as (
+    select
+        per_customer.customer_id,
+        per_customer.last_purchase_at,
+        {{ elapsed_whole_days(
+            'per_customer.last_purchase_at',
+            'cast(reference_date.rfm_as_of as ' ~ dbt.type_timestamp() ~ ')'
+        ) }} as recency_days,
+        cast(per_customer.frequency as {{ dbt.type_int() }}) as frequency,
+        cast(per_customer.monetary as {{ dbt.type_numeric() }}) as monetary,
+        reference_date.rfm_as_of
+    from per_customer
+    cross join reference_date
+)
+
+select * from final

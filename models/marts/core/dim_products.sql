@@ -1,0 +1,67 @@
+-- One row per stock code: its current description (the most frequent, ties to the most
+-- recent), whether it is a product, price statistics over sale lines and when it sold.
+with
+
+invoice_lines as (
+    select * from {{ ref('int_invoice_lines_deduplicated') }}
+),
+
+description_counts as (
+    select
+        stock_code,
+        description,
+        count(*) as times_used,
+        max(invoiced_at) as last_used_at
+    from invoice_lines
+    where description is not null
+    group by stock_code, description
+),
+
+current_description as (
+    select
+        stock_code,
+        description,
+        row_number() over (
+            partition by stock_code
+            order by times_used desc, last_used_at desc, description
+        ) as preference
+    from description_counts
+),
+
+per_code as (
+    select
+        stock_code,
+        max(case when is_product then 1 else 0 end) as is_product_flag,
+        min(case when is_sale and unit_price > 0 then unit_price end) as min_unit_price,
+        max(case when is_sale and unit_price > 0 then unit_price end) as max_unit_price,
+        avg(case when is_sale and unit_price > 0 then unit_price end) as avg_unit_price,
+        min(case when is_sale then invoiced_at end) as first_sold_at,
+        max(case when is_sale then invoiced_at end) as last_sold_at,
+        count(case when is_sale then 1 end) as sale_line_count,
+        sum(case when is_sale then quantity else 0 end) as units_sold,
+        sum(case when is_sale then line_amount else 0 end) as gross_revenue
+    from invoice_lines
+    group by stock_code
+),
+
+final as (
+    select
+        per_code.stock_code,
+        current_description.description,
+        per_code.is_product_flag = 1 as is_product,
+        cast(per_code.min_unit_price as {{ dbt.type_numeric() }}) as min_unit_price,
+        cast(per_code.max_unit_price as {{ dbt.type_numeric() }}) as max_unit_price,
+        cast(round(per_code.avg_unit_price, 2) as {{ dbt.type_numeric() }}) as avg_unit_price,
+        per_code.first_sold_at,
+        per_code.last_sold_at,
+        cast(per_code.sale_line_count as {{ dbt.type_int() }}) as sale_line_count,
+        cast(per_code.units_sold as {{ dbt.type_bigint() }}) as units_sold,
+        cast(per_code.gross_revenue as {{ dbt.type_numeric() }}) as gross_revenue
+    from per_code
+    left join current_description
+        on
+            per_code.stock_code = current_description.stock_code
+            and current_description.preference = 1
+)
+
+select * from final

@@ -1,0 +1,32 @@
+with
+
+invoice_lines as (
+    select * from {{ ref('int_invoice_lines_deduplicated') }}
+),
+
+final as (
+    select
+        invoice_line_id,
+        invoice_id,
+        stock_code,
+        cast(coalesce(customer_id, {{ var('unknown_customer_id') }}) as {{ dbt.type_int() }}) as customer_id,
+        invoice_date,
+        invoiced_at,
+        country,
+        quantity,
+        unit_price,
+        line_amount,
+        line_type,
+        is_sale,
+        is_cancellation,
+        is_product,
+        is_guest,
+        is_exact_duplicate,
+        batch_id,
+        source_file,
+        source_sheet,
+        source_row
+    from invoice_lines
+)
+
+select * from final

@@ -1,0 +1,3 @@
+from lgs.cli import main
+
+main()

@@ -1,0 +1,204 @@
+"""The `lgs` command. Thin: it parses arguments and calls functions tests can call too."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from lgs import __version__
+from lgs.errors import LgsError
+
+
+def _say(message: str) -> None:
+    click.echo(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lgs")
+def cli() -> None:
+    """London Gift Shop warehouse: database, loading, sample data, dbt, docs."""
+
+
+# -- database -----------------------------------------------------------------------------
+@cli.group()
+def db() -> None:
+    """The warehouse database: embedded PostgreSQL, or yours via PGHOST and friends."""
+
+
+@db.command("start")
+def db_start() -> None:
+    """Start the embedded server (no-op with PGHOST set)."""
+    from lgs.database import ensure_server, uses_external_server
+
+    connection = ensure_server()
+    where = "external server (PGHOST)" if uses_external_server() else "embedded server"
+    _say(f"{where} ready: {connection.uri()}")
+
+
+@db.command("stop")
+def db_stop() -> None:
+    """Stop the embedded server."""
+    from lgs.database import EmbeddedServer, uses_external_server
+
+    if uses_external_server():
+        raise LgsError("PGHOST is set: that server is not ours to stop")
+    _say("stopped" if EmbeddedServer().stop() else "not running")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say which server is in use and whether it is up."""
+    from lgs.database import EmbeddedServer, current_connection, uses_external_server
+
+    connection = current_connection()
+    if uses_external_server():
+        try:
+            with connection.connect() as conn:
+                version = conn.execute("show server_version").fetchone()[0]
+            _say(f"external server (PGHOST) up, PostgreSQL {version}: {connection.uri()}")
+        except LgsError as exc:
+            raise LgsError(f"external server (PGHOST) not reachable: {exc}") from None
+        return
+    server = EmbeddedServer()
+    state = "running" if server.is_running() else ("stopped" if server.is_initialised() else "not created yet")
+    _say(f"embedded server {state}: data in {server.pgdata}; {connection.uri()}")
+
+
+@db.command("url")
+def db_url() -> None:
+    """Print a libpq URI for psql or psycopg (starts the embedded server if needed)."""
+    from lgs.database import ensure_server
+
+    _say(ensure_server().uri())
+
+
+@db.command("env")
+def db_env() -> None:
+    """Print `export` lines so plain `dbt` and `psql` reach the same database."""
+    from lgs.database import ensure_server
+    from lgs.dbt import dbt_environment
+
+    for name, value in dbt_environment(ensure_server()).items():
+        if name != "PGPASSWORD":
+            _say(f"export {name}={shlex.quote(value)}")
+
+
+# -- loading and sample data --------------------------------------------------------------
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--replace", is_flag=True, help="Reload files already loaded (same checksum), replacing their rows.")
+@click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(["utf-8", "latin-1", "cp1252"]),
+              help="Text encoding of CSV and SQL files.")
+def load(paths: tuple[Path, ...], replace: bool, encoding: str) -> None:
+    """Load retail files (.csv, .xlsx, .parquet, retail.sql, .zip) into raw.retail_transactions."""
+    from lgs.database import ensure_server
+    from lgs.loading import inspect_paths, load_paths
+
+    inspect_paths(paths, encoding)  # refuse bad files before starting anything
+    load_paths(ensure_server(), paths, replace=replace, encoding=encoding, report=_say)
+
+
+@cli.command()
+@click.option("--lines", default=100_000, show_default=True, type=click.IntRange(min=1), help="Lines to write.")
+@click.option("--seed", default=42, show_default=True, type=int, help="Same seed, same file.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="CSV file to write.")
+def generate(lines: int, seed: int, out: Path) -> None:
+    """Write realistic sample transaction lines as a UCI-format CSV."""
+    from lgs.sample_data import generate as write_sample
+
+    written = write_sample(lines, seed, out)
+    _say(f"wrote {written:,} lines to {out}")
+
+
+# -- dbt ----------------------------------------------------------------------------------
+_PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+
+
+@cli.command(context_settings=_PASSTHROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def build(args: tuple[str, ...]) -> None:
+    """Run `dbt build` (models, seeds, tests) with the right profile; extra ARGS go to dbt."""
+    from lgs.database import ensure_server
+    from lgs.dbt import run_dbt
+
+    if not run_dbt(["build", *args], ensure_server()):
+        raise LgsError("dbt build failed: see the errors above")
+
+
+@cli.command(context_settings=_PASSTHROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def dbt(args: tuple[str, ...]) -> None:
+    """Run any dbt command against the warehouse, e.g. `lgs dbt test -s rfm_segments`."""
+    from lgs.database import ensure_server
+    from lgs.dbt import run_dbt
+
+    if not args:
+        raise LgsError("usage: lgs dbt COMMAND [ARGS...], e.g. lgs dbt ls")
+    if not run_dbt(list(args), ensure_server()):
+        raise LgsError(f"dbt {args[0]} failed: see the errors above")
+
+
+@cli.command()
+@click.option("--lines", default=100_000, show_default=True, type=click.IntRange(min=1),
+              help="Sample lines to generate when the raw table is empty.")
+@click.option("--seed", default=42, show_default=True, type=int)
+def demo(lines: int, seed: int) -> None:
+    """Everything in one go: database up, sample data loaded if empty, dbt build, docs."""
+    from lgs.demo import run_demo
+
+    run_demo(lines, seed, say=_say)
+
+
+@cli.group()
+def docs() -> None:
+    """The dbt docs site: generate it, or serve it on localhost."""
+
+
+@docs.command("generate")
+def docs_generate() -> None:
+    """Generate the docs site into target/."""
+    from lgs.docs import generate_docs
+
+    _say(f"docs generated: {generate_docs()}")
+
+
+@docs.command("serve")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--no-generate", is_flag=True, help="Serve what was generated last.")
+def docs_serve(port: int, no_generate: bool) -> None:
+    """Serve the docs site on http://127.0.0.1:PORT (Ctrl-C stops)."""
+    from lgs.docs import generate_docs, serve_docs
+
+    site = None if no_generate else generate_docs()
+    serve_docs(port, site, say=_say)
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit."""
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except LgsError as exc:
+        click.echo(f"lgs: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("lgs: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, not a traceback
+        if os.environ.get("LGS_DEBUG"):
+            raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"lgs: internal error: {type(exc).__name__}: {first} (set LGS_DEBUG=1 for details)", err=True)
+        sys.exit(3)

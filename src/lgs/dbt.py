@@ -1,0 +1,54 @@
+"""Running dbt with the right profile, in process, through dbt's Python API (dbtRunner)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from lgs.database import Connection
+from lgs.errors import LgsError
+from lgs.settings import lgs_home, project_dir
+
+
+def profiles_dir() -> Path:
+    """LGS_HOME/profiles/profiles.yml: a copy of the repository's env-driven example."""
+    target = lgs_home() / "profiles"
+    target.mkdir(parents=True, exist_ok=True)
+    example = project_dir() / "profiles.yml.example"
+    profile = target / "profiles.yml"
+    if not profile.exists() or profile.read_bytes() != example.read_bytes():
+        shutil.copyfile(example, profile)
+    return target
+
+
+def dbt_environment(connection: Connection) -> dict[str, str]:
+    """What dbt needs in its environment: where the database and the profile are."""
+    env = dict(connection.env())
+    env["DBT_PROFILES_DIR"] = str(profiles_dir())
+    env["DBT_PROJECT_DIR"] = str(project_dir())
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env.setdefault("DBT_TARGET_PATH", str(project_dir() / "target"))
+    return env
+
+
+def run_dbt(args: Sequence[str], connection: Connection) -> bool:
+    """Invoke dbt with `args`; True on success. The environment is set for the call only."""
+    from lgs.loading.store import ensure_raw_schema
+
+    # The source tables must exist before dbt compiles anything that selects from them.
+    with connection.connect() as conn:
+        ensure_raw_schema(conn)
+    saved = dict(os.environ)
+    os.environ.update(dbt_environment(connection))
+    try:
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(list(args))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise LgsError(f"dbt {' '.join(args[:1])} failed: {str(result.exception).strip().splitlines()[0]}")
+    return bool(result.success)

@@ -1,0 +1,152 @@
+"""`lgs load`: raw retail files into `raw.retail_transactions`, every row accounted for.
+
+Every path is checked first (type, header, archive integrity); if any is not a retail file
+the whole command is refused and nothing is written. Then each file loads as one batch in
+one transaction: landed with COPY, typed in one statement, bad rows kept in
+`raw.rejected_lines` with their reason, and read = loaded + rejected checked before commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from lgs.database import Connection
+from lgs.errors import LgsError, RefusedFile
+from lgs.loading.readers import ENCODINGS, READERS, Reader, Source
+from lgs.loading.store import (
+    BatchResult,
+    Landing,
+    close_batch,
+    ensure_raw_schema,
+    find_live_batch,
+    open_batch,
+    retire_batch,
+    type_landed_rows,
+)
+
+__all__ = ["BatchResult", "inspect_paths", "load_paths", "ENCODINGS"]
+
+ACCEPTED = ", ".join([*READERS, ".zip"])
+_MAGIC = {".parquet": b"PAR1", ".pq": b"PAR1", ".xlsx": b"PK\x03\x04"}
+
+
+def _reader_for(source: Source, suffix: str, encoding: str) -> Reader:
+    reader_class = READERS.get(suffix)
+    if reader_class is None:
+        raise RefusedFile(source.name, f"unknown file type {suffix or '(no extension)'!r}: expected one of {ACCEPTED}")
+    head = source.head(8)
+    expected = _MAGIC.get(suffix)
+    if expected and not head.startswith(expected):
+        raise RefusedFile(source.name, f"not a {suffix[1:]} file (its first bytes do not match)")
+    if suffix in (".csv", ".sql") and (head.startswith(b"PK\x03\x04") or head.startswith(b"PAR1")):
+        raise RefusedFile(source.name, f"binary content in a {suffix} file (a zip or parquet file renamed?)")
+    reader = reader_class(source, encoding)
+    reader.check()
+    return reader
+
+
+def _zip_readers(path: Path, encoding: str) -> list[Reader]:
+    try:
+        archive = zipfile.ZipFile(path)
+        broken = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise RefusedFile(str(path), f"corrupt zip archive: {exc}") from None
+    if broken is not None:
+        raise RefusedFile(str(path), f"corrupt zip archive: member {broken!r} fails its CRC check")
+    readers = []
+    for info in archive.infolist():
+        name = info.filename
+        if info.is_dir() or name.startswith("__MACOSX/") or Path(name).name.startswith("."):
+            continue
+        suffix = Path(name).suffix.lower()
+        label = f"{path.name}/{name}"
+        if suffix == ".zip":
+            raise RefusedFile(label, "zip archives inside zip archives are not accepted")
+        readers.append(_reader_for(Source(label, path, member=name, size=info.file_size), suffix, encoding))
+    if not readers:
+        raise RefusedFile(str(path), f"zip archive holds no file to load ({ACCEPTED})")
+    return readers
+
+
+def inspect_paths(paths: Sequence[str | Path], encoding: str = "utf-8") -> list[Reader]:
+    """Check every path before anything is written; refuse the lot on the first bad one."""
+    if encoding not in ENCODINGS:
+        raise LgsError(f"unknown encoding {encoding!r}: use one of {', '.join(ENCODINGS)}")
+    readers: list[Reader] = []
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise RefusedFile(str(given), "no such file")
+        if not path.is_file():
+            raise RefusedFile(str(given), "not a regular file")
+        suffix = path.suffix.lower()
+        if suffix == ".zip":
+            readers.extend(_zip_readers(path, encoding))
+        else:
+            readers.append(_reader_for(Source(path.name, path, size=path.stat().st_size), suffix, encoding))
+    return readers
+
+
+def _checksum(source: Source) -> str:
+    digest = hashlib.sha256()
+    with source.open() as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _progress_bar(label: str, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on a terminal; silent when output is piped or in CI."""
+    if not sys.stderr.isatty():
+        yield lambda _n: None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = [TextColumn("{task.description}"), BarColumn()]
+    columns.append(DownloadColumn() if unit == "bytes" else TextColumn("{task.completed:,} rows"))
+    columns.append(TimeRemainingColumn())
+    with Progress(*columns, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
+    """Load one checked source as one batch, in one transaction."""
+    source = reader.source
+    checksum = _checksum(source)
+    with conn.transaction():
+        # Two loads of the same bytes at once: the second waits here, then sees the first.
+        conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (checksum,))
+        live = find_live_batch(conn, checksum)
+        if live is not None and not replace:
+            return BatchResult(source.name, reader.file_type, live, 0, 0, 0, skipped=True)
+        if live is not None:
+            retire_batch(conn, live)
+        batch_id = open_batch(conn, source.name, str(source.path.resolve()), reader.file_type, checksum)
+        by_bytes = reader.file_type in ("csv", "sql")
+        with _progress_bar(source.name, source.size if by_bytes else None, "bytes" if by_bytes else "rows") as tick:
+            landing = reader.land(lambda extra: Landing(conn, extra), tick)
+        read, loaded, rejected = type_landed_rows(conn, landing, batch_id, source.name)
+        note = reader.stats.note()
+        close_batch(conn, batch_id, read, loaded, rejected, note)
+    return BatchResult(source.name, reader.file_type, batch_id, read, loaded, rejected, replaced_batch=live, note=note)
+
+
+def load_paths(connection: Connection, paths: Sequence[str | Path], replace: bool = False,
+               encoding: str = "utf-8", report: Callable[[str], None] | None = None) -> list[BatchResult]:
+    readers = inspect_paths(paths, encoding)
+    results = []
+    with connection.connect() as conn:
+        ensure_raw_schema(conn)
+        for reader in readers:
+            result = load_reader(conn, reader, replace)
+            if report:
+                report(result.summary())
+            results.append(result)
+    return results

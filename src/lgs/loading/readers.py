@@ -1,0 +1,442 @@
+"""Readers for each accepted file type. Each turns one source into landed rows.
+
+A reader first `check()`s the file (type, header) without touching the database, so a
+file that is not a retail file is refused before anything is written. `land()` then
+streams its rows into the landing table: CSV and Parquet as CSV bytes that PostgreSQL's
+COPY parses, the workbook and SQL dumps as rows built in Python.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO
+
+from lgs.errors import RefusedFile
+from lgs.loading.columns import COLUMN_ORDER, SHEET_COLUMN, map_header, normalise
+from lgs.loading.sql_dump import SqlDumpError, iter_dump_rows
+from lgs.loading.store import Landing
+
+CHUNK = 1 << 20
+ENCODINGS = {"utf-8": "UTF8", "latin-1": "LATIN1", "cp1252": "WIN1252"}
+# A single CSV field longer than this is garbage, not a description.
+FIELD_LIMIT = 1 << 20
+csv.field_size_limit(FIELD_LIMIT)
+
+Progress = Callable[[int], None]
+
+
+def _no_progress(_: int) -> None:
+    return None
+
+
+@dataclass
+class Source:
+    """One loadable input: a file on disk, or a member of a zip archive."""
+
+    name: str  # what lineage columns and messages call it
+    path: Path  # the file on disk (the archive, for a member)
+    member: str | None = None
+    size: int = 0
+
+    def open(self) -> IO[bytes]:
+        if self.member is None:
+            return open(self.path, "rb")
+        return zipfile.ZipFile(self.path).open(self.member)
+
+    def head(self, n: int = 8) -> bytes:
+        with self.open() as handle:
+            return handle.read(n)
+
+
+@dataclass
+class LandStats:
+    blank_rows: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+
+    def note(self) -> str | None:
+        parts = []
+        if self.blank_rows:
+            parts.append(f"{self.blank_rows} blank row(s) skipped")
+        if self.ignored_columns:
+            parts.append("ignored column(s) " + ", ".join(self.ignored_columns))
+        if self.ignored_sheets:
+            parts.append("ignored sheet(s) without retail columns: " + ", ".join(self.ignored_sheets))
+        return "; ".join(parts) or None
+
+
+def _text(value: object) -> str | None:
+    """A cell as text, the way it would read in a CSV export."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _bad_text(value: str) -> str | None:
+    """Why a decoded field cannot be stored as PostgreSQL text, if it cannot."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "not valid text in the file's encoding (try --encoding latin-1 or cp1252)"
+    return None
+
+
+def _printable(values: list[str]) -> str:
+    line = ",".join(values)
+    line = line.replace("\x00", "\\x00")
+    return line.encode("utf-8", "backslashreplace").decode("utf-8")[:10_000]
+
+
+class Reader:
+    file_type = "?"
+
+    def __init__(self, source: Source, encoding: str = "utf-8") -> None:
+        self.source = source
+        self.encoding = encoding
+        self.stats = LandStats()
+
+    def check(self) -> None:
+        raise NotImplementedError
+
+    def land(self, landing_factory: Callable[[int], Landing], progress: Progress = _no_progress) -> Landing:
+        raise NotImplementedError
+
+    def _write_records(self, landing: Landing, records: Iterator[tuple]) -> None:
+        with landing.record_writer() as copy:
+            for record in records:
+                copy.write_row(record)
+
+
+class CsvReader(Reader):
+    """UCI / Kaggle CSV. Fast path: the bytes go straight to COPY. If PostgreSQL rejects the
+    file (wrong column count, bad encoding, a NUL byte), the batch falls back to a careful
+    Python parse that rejects just the bad rows."""
+
+    file_type = "csv"
+
+    def check(self) -> None:
+        with self.source.open() as raw:
+            text = io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline="")
+            try:
+                header = next(csv.reader(text))
+            except StopIteration:
+                raise RefusedFile(self.source.name, "empty file: no header line") from None
+            except csv.Error as exc:
+                raise RefusedFile(self.source.name, f"unreadable header line: {exc}") from None
+        if self.encoding == "utf-8" and header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        self.header = header
+        self.mapping = map_header(header, self.source.name)
+        self.stats.ignored_columns = [h for h, m in zip(header, self.mapping) if m is None]
+
+    def _chunks(self, progress: Progress) -> Iterator[bytes]:
+        with self.source.open() as handle:
+            tail = b""
+            first = True
+            while chunk := handle.read(CHUNK):
+                if first and self.encoding == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+                    chunk = chunk[len(codecs.BOM_UTF8):]
+                first = False
+                window = tail + chunk
+                # `\.` alone on a line ends COPY data early: such a file takes the careful path.
+                if b"\n\\.\n" in window or b"\n\\.\r\n" in window or b"\n\\.\r" in window:
+                    raise _NeedsCarefulPath
+                tail = window[-4:]
+                progress(len(chunk))
+                yield chunk
+
+    def land(self, landing_factory, progress=_no_progress):
+        extra = self.mapping.count(None)
+        conn = None
+        try:
+            landing = landing_factory(extra)
+            conn = landing.conn
+            with conn.transaction():  # a savepoint: a failed COPY rolls back to here
+                landing.copy_csv(self.mapping, self._chunks(progress), header=True, encoding=ENCODINGS[self.encoding])
+            return landing
+        except (_NeedsCarefulPath, _copy_errors()):
+            pass
+        landing = landing_factory(0)
+        self._write_records(landing, self._careful_records())
+        return landing
+
+    def _careful_records(self) -> Iterator[tuple]:
+        width = len(self.header)
+        wanted = [self.mapping.index(name) for name in COLUMN_ORDER]
+        with self.source.open() as raw:
+            text = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape", newline="")
+            reader = csv.reader(text)
+            row_number = 1
+            try:
+                next(reader)
+            except (StopIteration, csv.Error):
+                return
+            while True:
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    row_number += 1
+                    yield (None, row_number, *([None] * 8), None, f"unparseable CSV row: {exc}")
+                    continue
+                row_number += 1
+                if not values or all(v == "" for v in values) and len(values) <= 1:
+                    self.stats.blank_rows += 1
+                    row_number -= 1
+                    continue
+                reason = None
+                if len(values) != width:
+                    reason = f"expected {width} fields, found {len(values)}"
+                else:
+                    for value in values:
+                        reason = _bad_text(value)
+                        if reason:
+                            break
+                if reason:
+                    yield (None, row_number, *([None] * 8), _printable(values), reason)
+                    continue
+                yield (None, row_number, *[values[i] if values[i] != "" else None for i in wanted], None, None)
+
+
+def _copy_errors():
+    import psycopg
+
+    return (psycopg.errors.BadCopyFileFormat, psycopg.errors.CharacterNotInRepertoire,
+            psycopg.errors.UntranslatableCharacter, psycopg.errors.ProgramLimitExceeded,
+            psycopg.errors.InvalidTextRepresentation, psycopg.errors.DataException)
+
+
+class _NeedsCarefulPath(Exception):
+    pass
+
+
+class ParquetReader(Reader):
+    """Parquet with either header; typed columns become text in Arrow, then COPY CSV."""
+
+    file_type = "parquet"
+
+    def _open(self):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.ParquetFile(self.source.open())
+        except (pa.ArrowException, OSError) as exc:
+            raise RefusedFile(self.source.name, f"not a readable Parquet file: {_first_line(exc)}") from None
+
+    def check(self) -> None:
+        parquet = self._open()
+        names = parquet.schema_arrow.names
+        self.mapping = map_header(names, self.source.name)
+        self.sheet_index = next((i for i, n in enumerate(names) if normalise(n) == SHEET_COLUMN), None)
+        self.stats.ignored_columns = [
+            n for i, (n, m) in enumerate(zip(names, self.mapping)) if m is None and i != self.sheet_index
+        ]
+
+    def land(self, landing_factory, progress=_no_progress):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.csv as pacsv
+
+        landing = landing_factory(0)
+        parquet = self._open()
+        names = parquet.schema_arrow.names
+        source_index = {m: i for i, m in enumerate(self.mapping) if m is not None}
+        wanted = [names[source_index[c]] for c in COLUMN_ORDER]
+        if self.sheet_index is not None:
+            wanted.append(names[self.sheet_index])
+        offset = 0
+        options = pacsv.WriteOptions(include_header=False)
+
+        def chunks() -> Iterator[bytes]:
+            nonlocal offset
+            try:
+                batches = parquet.iter_batches(batch_size=131_072, columns=wanted)
+                for batch in batches:
+                    n = batch.num_rows
+                    if self.sheet_index is not None:
+                        sheet = pc.cast(batch.column(len(COLUMN_ORDER)), pa.string())
+                    else:
+                        sheet = pa.nulls(n, pa.string())
+                    texts = []
+                    for i in range(len(COLUMN_ORDER)):
+                        column = batch.column(i)
+                        if pa.types.is_timestamp(column.type):
+                            column = _whole_seconds(column)
+                        texts.append(pc.cast(column, pa.string()))
+                    # PostgreSQL text cannot hold NUL: such rows become rejects, not errors.
+                    has_nul = [pc.fill_null(pc.match_substring(t, "\x00"), False) for t in texts]
+                    nul_mask = has_nul[0]
+                    for mask in has_nul[1:]:
+                        nul_mask = pc.or_(nul_mask, mask)
+                    reasons = pc.if_else(nul_mask, pa.scalar("contains a NUL character"), pa.scalar(None, pa.string()))
+                    if pc.any(nul_mask).as_py():
+                        texts = [pc.if_else(nul_mask, pa.scalar(None, pa.string()), t) for t in texts]
+                    row_numbers = pa.array(range(offset + 1, offset + n + 1), pa.int64())
+                    columns = [sheet, row_numbers, *texts, reasons]
+                    table = pa.table(columns, names=["source_sheet", "source_row", *COLUMN_ORDER, "reject_reason"])
+                    sink = io.BytesIO()
+                    pacsv.write_csv(table, sink, write_options=options)
+                    offset += n
+                    progress(n)
+                    yield sink.getvalue()
+            except pa.ArrowException as exc:
+                raise RefusedFile(self.source.name, f"unreadable Parquet data: {_first_line(exc)}") from None
+
+        landing.copy_csv(
+            ["source_sheet", "source_row", *COLUMN_ORDER, "reject_reason"], chunks(),
+            header=False, encoding="UTF8", with_position=True,
+        )
+        return landing
+
+
+class XlsxReader(Reader):
+    """The UCI workbook (both sheets), or any workbook whose sheets carry the retail header."""
+
+    file_type = "xlsx"
+
+    def _workbook(self):
+        from python_calamine import CalamineWorkbook
+
+        if self.source.member is None and not zipfile.is_zipfile(self.source.path):
+            raise RefusedFile(self.source.name, "not an xlsx workbook (not a zip container)")
+        try:
+            with self.source.open() as handle:
+                data = handle.read()
+            if not _zip_has(data, "xl/workbook.xml"):
+                raise RefusedFile(self.source.name, "not an xlsx workbook (no xl/workbook.xml inside)")
+            return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except RefusedFile:
+            raise
+        except Exception as exc:  # noqa: BLE001 - calamine raises its own error types
+            raise RefusedFile(self.source.name, f"unreadable workbook: {_first_line(exc)}") from None
+
+    def check(self) -> None:
+        workbook = self._workbook()
+        self.sheets: list[tuple[str, list[str | None]]] = []
+        refusal = None
+        for name in workbook.sheet_names:
+            try:
+                rows = workbook.get_sheet_by_name(name).iter_rows()
+                header = [_text(v) or "" for v in next(rows, [])]
+            except Exception as exc:  # noqa: BLE001
+                raise RefusedFile(self.source.name, f"sheet {name!r} unreadable: {_first_line(exc)}") from None
+            try:
+                self.sheets.append((name, map_header(header, self.source.name)))
+            except RefusedFile as exc:
+                refusal = refusal or exc
+                self.stats.ignored_sheets.append(name)
+        if not self.sheets:
+            raise refusal or RefusedFile(self.source.name, "workbook has no sheets")
+
+    def land(self, landing_factory, progress=_no_progress):
+        landing = landing_factory(0)
+        workbook = self._workbook()
+        self._write_records(landing, self._records(workbook, progress))
+        return landing
+
+    def _records(self, workbook, progress: Progress) -> Iterator[tuple]:
+        for sheet, mapping in self.sheets:
+            wanted = [mapping.index(name) for name in COLUMN_ORDER]
+            rows = workbook.get_sheet_by_name(sheet).iter_rows()
+            next(rows, None)
+            for row_number, row in enumerate(rows, start=2):
+                values = [_text(v) for v in row]
+                if all(v is None for v in values):
+                    self.stats.blank_rows += 1
+                    continue
+                values += [None] * (len(mapping) - len(values))
+                progress(1)
+                yield (sheet, row_number, *[values[i] for i in wanted], None, None)
+
+
+class SqlDumpReader(Reader):
+    """The original exercise's `retail.sql`: COPY or INSERT form, parsed, never executed."""
+
+    file_type = "sql"
+
+    def _text(self) -> IO[str]:
+        return io.TextIOWrapper(self.source.open(), encoding=self.encoding, errors="surrogateescape", newline="")
+
+    def check(self) -> None:
+        with self._text() as text:
+            try:
+                for _ in iter_dump_rows(text, limit=1):
+                    break
+            except SqlDumpError as exc:
+                raise RefusedFile(self.source.name, str(exc)) from None
+
+    def land(self, landing_factory, progress=_no_progress):
+        landing = landing_factory(0)
+        self._write_records(landing, self._records(progress))
+        return landing
+
+    def _records(self, progress: Progress) -> Iterator[tuple]:
+        with self._text() as text:
+            try:
+                for row_number, item in enumerate(iter_dump_rows(text), start=1):
+                    progress(1)
+                    if isinstance(item, str):  # a row the parser could not read: its reason
+                        yield (None, row_number, *([None] * 8), None, item)
+                        continue
+                    values, raw = item
+                    reason = next((r for r in (_bad_text(v) for v in values if v is not None) if r), None)
+                    if reason:
+                        yield (None, row_number, *([None] * 8), _printable([raw]), reason)
+                    else:
+                        yield (None, row_number, *values, None, None)
+            except SqlDumpError as exc:
+                raise RefusedFile(self.source.name, str(exc)) from None
+
+
+def _whole_seconds(column):
+    """Timestamps to second precision when that loses nothing (fast and tidy text)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return pc.cast(column, pa.timestamp("s"))
+    except pa.ArrowInvalid:
+        return column
+
+
+def _zip_has(data: bytes, member: str) -> bool:
+    try:
+        return member in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+READERS: dict[str, type[Reader]] = {
+    ".csv": CsvReader,
+    ".parquet": ParquetReader,
+    ".pq": ParquetReader,
+    ".xlsx": XlsxReader,
+    ".sql": SqlDumpReader,
+}

@@ -1,0 +1,55 @@
+-- The raw layer: what `lgs load` writes and dbt reads as the `retail` source.
+-- Idempotent: run before every load and build.
+
+create schema if not exists raw;
+
+create table if not exists raw.load_batches (
+    batch_id bigint generated always as identity primary key,
+    source_file text not null,
+    source_path text,
+    file_type text not null,
+    checksum_sha256 text not null,
+    status text not null check (status in ('loaded', 'replaced', 'failed')),
+    rows_read bigint not null default 0,
+    rows_loaded bigint not null default 0,
+    rows_rejected bigint not null default 0,
+    started_at timestamptz not null default clock_timestamp(),
+    finished_at timestamptz,
+    loaded_by text not null default current_user,
+    note text,
+    constraint rows_accounted_for check (status <> 'loaded' or rows_read = rows_loaded + rows_rejected)
+);
+
+-- One live batch per file content: a second load of the same bytes is skipped, not doubled.
+create unique index if not exists load_batches_one_live_per_checksum
+    on raw.load_batches (checksum_sha256) where status = 'loaded';
+
+create table if not exists raw.retail_transactions (
+    batch_id bigint not null,
+    source_file text not null,
+    source_sheet text,
+    source_row bigint not null,
+    invoice text not null,
+    stock_code text not null,
+    description text,
+    quantity integer not null,
+    invoice_date timestamp not null,
+    unit_price numeric not null,
+    customer_id numeric,
+    country text,
+    loaded_at timestamptz not null default now()
+);
+
+-- Batches arrive in id order, so a BRIN index finds a batch's rows at almost no load cost.
+create index if not exists retail_transactions_batch_brin
+    on raw.retail_transactions using brin (batch_id);
+
+create table if not exists raw.rejected_lines (
+    batch_id bigint not null,
+    source_file text not null,
+    source_sheet text,
+    source_row bigint,
+    raw_content text,
+    reason text not null,
+    rejected_at timestamptz not null default now()
+);
