@@ -1,5 +1,5 @@
 {#- The RFM reference date as a SQL expression: the `rfm_as_of` var when set, else the day
-    after the last invoice date in `max_invoice_date_expression`. -#}
+    after `max_invoice_date_expression` (the last invoice date, from a one-row relation). -#}
 {% macro rfm_as_of(max_invoice_date_expression) -%}
     {%- if var('rfm_as_of') -%}
         cast('{{ var("rfm_as_of") }}' as date)

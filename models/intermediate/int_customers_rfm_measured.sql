@@ -7,8 +7,11 @@ invoice_lines as (
 ),
 
 reference_date as (
-    select {{ rfm_as_of('max(invoice_date)') }} as rfm_as_of
-    from invoice_lines
+    select {{ rfm_as_of('max_invoice_date') }} as rfm_as_of
+    from (
+        select max(invoice_date) as max_invoice_date
+        from invoice_lines
+    ) as data_bounds
 ),
 
 purchases as (
@@ -43,7 +46,7 @@ final as (
             'cast(reference_date.rfm_as_of as ' ~ dbt.type_timestamp() ~ ')'
         ) }} as recency_days,
         cast(per_customer.frequency as {{ dbt.type_int() }}) as frequency,
-        cast(per_customer.monetary as {{ dbt.type_numeric() }}) as monetary,
+        cast(per_customer.monetary as {{ type_money() }}) as monetary,
         reference_date.rfm_as_of
     from per_customer
     cross join reference_date

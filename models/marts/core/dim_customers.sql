@@ -8,8 +8,11 @@ invoice_lines as (
 ),
 
 reference_date as (
-    select {{ rfm_as_of('max(invoice_date)') }} as rfm_as_of
-    from {{ ref('int_invoice_lines_deduplicated') }}
+    select {{ rfm_as_of('max_invoice_date') }} as rfm_as_of
+    from (
+        select max(invoice_date) as max_invoice_date
+        from {{ ref('int_invoice_lines_deduplicated') }}
+    ) as data_bounds
 ),
 
 latest_country as (
@@ -48,14 +51,14 @@ final as (
         per_customer.last_purchase_at,
         cast(per_customer.order_count as {{ dbt.type_int() }}) as order_count,
         cast(per_customer.cancellation_count as {{ dbt.type_int() }}) as cancellation_count,
-        cast(per_customer.gross_revenue as {{ dbt.type_numeric() }}) as gross_revenue,
-        cast(per_customer.cancelled_revenue as {{ dbt.type_numeric() }}) as cancelled_revenue,
-        cast(per_customer.net_revenue as {{ dbt.type_numeric() }}) as net_revenue,
+        cast(per_customer.gross_revenue as {{ type_money() }}) as gross_revenue,
+        cast(per_customer.cancelled_revenue as {{ type_money() }}) as cancelled_revenue,
+        cast(per_customer.net_revenue as {{ type_money() }}) as net_revenue,
         cast(
             case
                 when per_customer.order_count > 0
                     then round(per_customer.gross_revenue / per_customer.order_count, 2)
-            end as {{ dbt.type_numeric() }}
+            end as {{ type_money() }}
         ) as average_order_value,
         {{ elapsed_whole_days('per_customer.first_purchase_at', 'per_customer.last_purchase_at') }} as tenure_days,
         {{ elapsed_whole_days(

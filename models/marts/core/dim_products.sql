@@ -49,14 +49,14 @@ final as (
         per_code.stock_code,
         current_description.description,
         per_code.is_product_flag = 1 as is_product,
-        cast(per_code.min_unit_price as {{ dbt.type_numeric() }}) as min_unit_price,
-        cast(per_code.max_unit_price as {{ dbt.type_numeric() }}) as max_unit_price,
-        cast(round(per_code.avg_unit_price, 2) as {{ dbt.type_numeric() }}) as avg_unit_price,
+        cast(per_code.min_unit_price as {{ type_money() }}) as min_unit_price,
+        cast(per_code.max_unit_price as {{ type_money() }}) as max_unit_price,
+        cast(round(per_code.avg_unit_price, 2) as {{ type_money() }}) as avg_unit_price,
         per_code.first_sold_at,
         per_code.last_sold_at,
         cast(per_code.sale_line_count as {{ dbt.type_int() }}) as sale_line_count,
         cast(per_code.units_sold as {{ dbt.type_bigint() }}) as units_sold,
-        cast(per_code.gross_revenue as {{ dbt.type_numeric() }}) as gross_revenue
+        cast(per_code.gross_revenue as {{ type_money() }}) as gross_revenue
     from per_code
     left join current_description
         on

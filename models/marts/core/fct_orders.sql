@@ -40,7 +40,7 @@ final as (
         has_adjustment_line = 1 as is_adjustment,
         cast(line_count as {{ dbt.type_int() }}) as line_count,
         cast(item_count as {{ dbt.type_bigint() }}) as item_count,
-        cast(gross_amount as {{ dbt.type_numeric() }}) as gross_amount
+        cast(gross_amount as {{ type_money() }}) as gross_amount
     from per_invoice
 )
 

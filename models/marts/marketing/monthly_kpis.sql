@@ -70,15 +70,15 @@ final as (
         month_start,
         cast(orders_placed as {{ dbt.type_int() }}) as orders_placed,
         cast(orders_cancelled as {{ dbt.type_int() }}) as orders_cancelled,
-        cast(gross_sales as {{ dbt.type_numeric() }}) as gross_sales,
-        cast(cancelled_sales as {{ dbt.type_numeric() }}) as cancelled_sales,
-        cast(net_sales as {{ dbt.type_numeric() }}) as net_sales,
+        cast(gross_sales as {{ type_money() }}) as gross_sales,
+        cast(cancelled_sales as {{ type_money() }}) as cancelled_sales,
+        cast(net_sales as {{ type_money() }}) as net_sales,
         cast(
             round(
                 100.0 * (net_sales - lag(net_sales) over (order by month_start))
                 / nullif(lag(net_sales) over (order by month_start), 0),
                 2
-            ) as {{ dbt.type_numeric() }}
+            ) as {{ type_ratio() }}
         ) as net_sales_growth_pct,
         cast(active_customers as {{ dbt.type_int() }}) as active_customers,
         cast(new_customers as {{ dbt.type_int() }}) as new_customers,

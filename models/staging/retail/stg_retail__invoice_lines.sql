@@ -18,7 +18,7 @@ cleaned as (
         quantity,
         invoice_date as invoiced_at,
         cast(invoice_date as date) as invoice_date,
-        cast(unit_price as {{ dbt.type_numeric() }}) as unit_price,
+        unit_price,
         cast(customer_id as {{ dbt.type_int() }}) as customer_id,
         nullif(trim(country), '') as country,
         -- The raw values again, to find lines that repeat another line exactly.
@@ -36,7 +36,7 @@ classified as (
         {{ line_type('invoice_id', 'quantity') }} as line_type,
         {{ is_product_stock_code('stock_code') }} as is_product,
         customer_id is null as is_guest,
-        cast(quantity * unit_price as {{ dbt.type_numeric() }}) as line_amount
+        quantity * unit_price as line_amount
     from cleaned
 ),
 
