@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lgs.database import Connection
 from lgs.errors import LgsError
-from lgs.settings import lgs_home, project_dir
+from lgs.settings import lgs_home, project_dir, target_dir
 
 
 def profiles_dir() -> Path:
@@ -29,7 +29,7 @@ def dbt_environment(connection: Connection) -> dict[str, str]:
     env["DBT_PROFILES_DIR"] = str(profiles_dir())
     env["DBT_PROJECT_DIR"] = str(project_dir())
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    env.setdefault("DBT_TARGET_PATH", str(project_dir() / "target"))
+    env["DBT_TARGET_PATH"] = str(target_dir())
     return env
 
 

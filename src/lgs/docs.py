@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lgs.errors import LgsError
-from lgs.settings import project_dir
+from lgs.settings import target_dir
 
 
 def site_dir() -> Path:
-    return project_dir() / "target"
+    return target_dir()
 
 
 def generate_docs() -> Path:

@@ -201,11 +201,15 @@ class Generator:
             lines.append(Line("", "M", "Manual", 1, when, round(rng.uniform(0.2, 40), 2), who, country))
         return lines
 
-    def _cancellation(self, when: datetime, customer: Customer) -> list[Line] | None:
+    def _cancellation(self, customer: Customer) -> list[Line] | None:
+        """Part of one of the customer's purchases, cancelled up to a month after it."""
         earlier = self.history.get(customer.customer_id)
         if not earlier:
             return None
         original = self.rng.choice(earlier[-5:])
+        when = original[0].when + timedelta(days=self.rng.randint(0, 30), minutes=self.rng.randint(1, 600))
+        latest = datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day, 20, 0)
+        when = min(when, latest)
         picked = self.rng.sample(original, min(len(original), self.rng.choice([1, 1, 1, 2, 3])))
         lines = [
             Line("C", line.stock_code, line.description, -self.rng.randint(1, max(1, line.quantity)), when,
@@ -236,11 +240,11 @@ class Generator:
         while produced < self.target:
             offset, when = self._moment()
             roll = rng.random()
-            customer = None if roll < 0.12 else self._customer_on(offset)
+            customer = None if roll < 0.15 else self._customer_on(offset)
             lines: list[Line] | None
-            if roll >= 0.12 and customer is not None and rng.random() < 0.25:
-                lines = self._cancellation(when, customer)
-            elif roll < 0.005:
+            if roll >= 0.15 and customer is not None and rng.random() < 0.25:
+                lines = self._cancellation(customer)
+            elif roll < 0.04:
                 lines = self._stock_adjustment(when)
             elif adjustments_due and rng.random() < 0.001:
                 adjustments_due -= 1
@@ -251,7 +255,7 @@ class Generator:
                     self.history.setdefault(customer.customer_id, []).append(lines)
             if not lines:
                 continue
-            invoices.append((when, lines))
+            invoices.append((lines[0].when, lines))
             produced += len(lines)
         while adjustments_due:
             adjustments_due -= 1

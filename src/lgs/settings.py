@@ -39,3 +39,9 @@ def lgs_home() -> Path:
     path = path.expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def target_dir() -> Path:
+    """dbt's target folder (artifacts and the docs site): DBT_TARGET_PATH or `target/`."""
+    explicit = os.environ.get("DBT_TARGET_PATH")
+    return Path(explicit).resolve() if explicit else project_dir() / "target"

@@ -19,6 +19,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO
 
+import psycopg
+
 from lgs.errors import RefusedFile
 from lgs.loading.columns import COLUMN_ORDER, SHEET_COLUMN, map_header, normalise
 from lgs.loading.sql_dump import SqlDumpError, iter_dump_rows
@@ -174,7 +176,7 @@ class CsvReader(Reader):
             with conn.transaction():  # a savepoint: a failed COPY rolls back to here
                 landing.copy_csv(self.mapping, self._chunks(progress), header=True, encoding=ENCODINGS[self.encoding])
             return landing
-        except (_NeedsCarefulPath, _copy_errors()):
+        except (_NeedsCarefulPath, psycopg.DataError):
             pass
         landing = landing_factory(0)
         self._write_records(landing, self._careful_records())
@@ -217,14 +219,6 @@ class CsvReader(Reader):
                     yield (None, row_number, *([None] * 8), _printable(values), reason)
                     continue
                 yield (None, row_number, *[values[i] if values[i] != "" else None for i in wanted], None, None)
-
-
-def _copy_errors():
-    import psycopg
-
-    return (psycopg.errors.BadCopyFileFormat, psycopg.errors.CharacterNotInRepertoire,
-            psycopg.errors.UntranslatableCharacter, psycopg.errors.ProgramLimitExceeded,
-            psycopg.errors.InvalidTextRepresentation, psycopg.errors.DataException)
 
 
 class _NeedsCarefulPath(Exception):

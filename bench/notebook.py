@@ -1,0 +1,121 @@
+"""The London Gift Shop notebook's computations in pandas: the peer the warehouse must beat
+and the oracle the tests compare the marts with.
+
+Definitions follow ../shared/DESIGN.md ("Business rules"), which the marts reproduce
+exactly with `--vars '{rfm_scoring: quantile, rfm_as_of: "2012-01-01",
+dedupe_exact_duplicates: false}'`.
+
+    python bench/notebook.py PATH [--as-of 2012-01-01]   # times read + computations
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = {
+    "Invoice": "invoice", "InvoiceNo": "invoice", "StockCode": "stock_code", "Description": "description",
+    "Quantity": "quantity", "InvoiceDate": "invoice_date", "Price": "unit_price", "UnitPrice": "unit_price",
+    "Customer ID": "customer_id", "CustomerID": "customer_id", "Country": "country",
+}
+SEGMENTS = {
+    r"[1-2][1-2]": "Hibernating",
+    r"[1-2][3-4]": "At Risk",
+    r"[1-2]5": "Can't Lose",
+    r"3[1-2]": "About to Sleep",
+    r"33": "Need Attention",
+    r"[3-4][4-5]": "Loyal Customers",
+    r"41": "Promising",
+    r"51": "New Customers",
+    r"[4-5][2-3]": "Potential Loyalists",
+    r"5[4-5]": "Champions",
+}
+
+
+def read(path: str | Path) -> pd.DataFrame:
+    path = Path(path)
+    if path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    else:
+        frame = pd.read_csv(path, dtype={"Invoice": str, "InvoiceNo": str, "StockCode": str})
+    frame = frame.rename(columns=COLUMNS)
+    frame["invoice_date"] = pd.to_datetime(frame["invoice_date"])
+    frame["amount"] = frame["quantity"] * frame["unit_price"]
+    return frame
+
+
+def rfm(frame: pd.DataFrame, as_of: str | None = None) -> pd.DataFrame:
+    """Customer RFM with pandas qcut, as the notebook scores it."""
+    invoice = frame["invoice"].astype(str)
+    sales = frame[
+        ~invoice.str.startswith(("C", "A")) & (frame["quantity"] > 0) & (frame["unit_price"] > 0)
+        & frame["customer_id"].notna()
+    ]
+    reference = pd.Timestamp(as_of) if as_of else frame["invoice_date"].max().normalize() + pd.Timedelta(days=1)
+    table = sales.groupby(sales["customer_id"].astype(int)).agg(
+        last=("invoice_date", "max"), frequency=("invoice", "nunique"), monetary=("amount", "sum")
+    )
+    table["recency"] = (reference - table["last"]).dt.days
+    table["r"] = pd.qcut(table["recency"], 5, labels=[5, 4, 3, 2, 1]).astype(int)
+    table["f"] = pd.qcut(table["frequency"].rank(method="first"), 5, labels=[1, 2, 3, 4, 5]).astype(int)
+    table["m"] = pd.qcut(table["monetary"], 5, labels=[1, 2, 3, 4, 5]).astype(int)
+    code = table["r"].astype(str) + table["f"].astype(str)
+    table["segment"] = code.map(lambda rf: next(name for pattern, name in SEGMENTS.items() if re.fullmatch(pattern, rf)))
+    return table
+
+
+def monthly(frame: pd.DataFrame) -> pd.DataFrame:
+    """The notebook's monthly questions, counted as DESIGN defines them."""
+    invoice = frame["invoice"].astype(str)
+    month = frame["invoice_date"].dt.to_period("M")
+    is_cancel = invoice.str.startswith("C")
+    is_adjust = invoice.str.startswith("A")
+    is_sale = ~is_cancel & ~is_adjust & (frame["quantity"] > 0)
+    customers = frame["customer_id"].dropna()
+    first_month = frame.loc[customers.index].groupby(customers)["invoice_date"].min().dt.to_period("M")
+    result = pd.DataFrame({
+        "orders_placed": invoice[~is_cancel & ~is_adjust].groupby(month).nunique(),
+        "orders_cancelled": invoice[is_cancel].groupby(month).nunique(),
+        "gross_sales": frame["amount"][is_sale].groupby(month).sum(),
+        "net_sales": frame["amount"].groupby(month).sum(),
+        "active_customers": frame["customer_id"].groupby(month).nunique(),
+        "new_customers": first_month.value_counts(),
+    }).fillna(0)
+    result["net_sales_growth_pct"] = result["net_sales"].pct_change() * 100
+    return result
+
+
+def invoice_distribution(frame: pd.DataFrame) -> dict[str, float]:
+    amounts = frame.groupby("invoice")["amount"].sum()
+    amounts = amounts[amounts > 0]
+    below = amounts[amounts <= amounts.quantile(0.85)]
+    return {
+        "min": amounts.min(), "max": amounts.max(), "median": amounts.median(), "mode": amounts.mode().iloc[0],
+        "mean": amounts.mean(), "mean_below_p85": below.mean(), "median_below_p85": below.median(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path")
+    parser.add_argument("--as-of", default=None)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    frame = read(args.path)
+    loaded = time.perf_counter()
+    invoice_distribution(frame)
+    months = monthly(frame)
+    table = rfm(frame, args.as_of)
+    done = time.perf_counter()
+    print(f"read {len(frame):,} lines in {loaded - started:.2f} s; computations {done - loaded:.2f} s; "
+          f"total {done - started:.2f} s; {len(table):,} customers, {len(months)} months")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

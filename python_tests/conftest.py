@@ -1,0 +1,119 @@
+"""Shared fixtures: a real embedded PostgreSQL in a throw-away LGS_HOME, and the CLI.
+
+Every test drives `lgs` as a user would (a subprocess, real exit codes and stderr) against
+a real PostgreSQL server. PG* variables are removed so a developer's own server is never
+touched by the tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data" / "online_retail_II.parquet"
+UCI_HEADER = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+OLD_HEADER = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country"]
+GOOD_ROWS = [
+    ["489434", "85048", "15CM CHRISTMAS GLASS BALL 20 LIGHTS", "12", "2009-12-01 07:45:00", "6.95", "13085.0", "United Kingdom"],
+    ["489434", "79323P", "PINK CHERRY LIGHTS", "12", "2009-12-01 07:45:00", "6.75", "13085.0", "United Kingdom"],
+    ["C489449", "22087", "PAPER BUNTING WHITE LACE", "-12", "2009-12-01 10:33:00", "2.95", "16321.0", "Australia"],
+    ["489464", "21733", "85123a mixed", "-96", "2009-12-01 10:52:00", "0.0", "", "United Kingdom"],
+    ["489465", "POST", "POSTAGE", "3", "2009-12-01 10:55:00", "18.0", "12533.0", "Germany"],
+]
+
+
+class Lgs:
+    """Runs the CLI in a subprocess with the test environment."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self._url: str | None = None
+
+    def __call__(self, *args: str, check: bool = True, timeout: float = 900, env: dict | None = None):
+        result = subprocess.run(
+            [sys.executable, "-m", "lgs", *args],
+            cwd=ROOT, env=env or self.env, capture_output=True, text=True, timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"lgs {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            self._url = self("db", "url").stdout.strip()
+        return self._url
+
+    def query(self, sql: str, params=None) -> list[tuple]:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params=None):
+        return self.query(sql, params)[0][0]
+
+    def reset(self) -> None:
+        """An empty warehouse: no raw data, no built models."""
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            for schema in ("raw", "staging", "intermediate", "marts", "analytics"):
+                conn.execute(f"drop schema if exists {schema} cascade")
+
+
+@pytest.fixture(scope="session")
+def lgs_home() -> Path:
+    # Short and in /tmp: the server's Unix socket path must stay under ~100 characters.
+    home = Path(tempfile.mkdtemp(prefix="lgs-test-", dir="/tmp"))
+    yield home
+    env = _env(home)
+    subprocess.run([sys.executable, "-m", "lgs", "db", "stop"], cwd=ROOT, env=env, capture_output=True, timeout=120)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["LGS_HOME"] = str(home)
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    env["DBT_LOG_PATH"] = str(home / "dbt-logs")
+    env["DBT_TARGET_PATH"] = str(home / "target")
+    env.pop("LGS_DEBUG", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def lgs(lgs_home: Path) -> Lgs:
+    runner = Lgs(_env(lgs_home))
+    runner("db", "start")
+    return runner
+
+
+@pytest.fixture
+def empty(lgs: Lgs) -> Lgs:
+    lgs.reset()
+    return lgs
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:
+    with open(path, "w", newline="", encoding=encoding) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def raw_counts(lgs: Lgs) -> tuple[int, int, int]:
+    """(rows in retail_transactions, rows in rejected_lines, live batches)."""
+    exists = lgs.scalar("select to_regclass('raw.retail_transactions') is not null")
+    if not exists:
+        return (0, 0, 0)
+    return lgs.query(
+        "select (select count(*) from raw.retail_transactions), (select count(*) from raw.rejected_lines),"
+        " (select count(*) from raw.load_batches where status = 'loaded')"
+    )[0]

@@ -1,0 +1,280 @@
+"""`lgs load`: every accepted file type, rejects, refusals, idempotency — on a real server."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import GOOD_ROWS, OLD_HEADER, SHARED_DATA, UCI_HEADER, raw_counts, write_csv
+
+
+def _loaded(lgs, batch_file: str | None = None) -> list[tuple]:
+    where = "where source_file = %s" if batch_file else ""
+    return lgs.query(
+        f"select source_sheet, source_row, invoice, stock_code, description, quantity, invoice_date, unit_price,"
+        f" customer_id, country from raw.retail_transactions {where} order by source_sheet nulls first, source_row",
+        (batch_file,) if batch_file else None,
+    )
+
+
+def _batch(lgs, name: str) -> tuple:
+    return lgs.query(
+        "select rows_read, rows_loaded, rows_rejected, file_type, status from raw.load_batches"
+        " where source_file = %s and status = 'loaded'",
+        (name,),
+    )[0]
+
+
+def test_uci_csv_loads_with_types_and_lineage(empty, tmp_path):
+    path = write_csv(tmp_path / "uci.csv", UCI_HEADER, GOOD_ROWS)
+    result = empty("load", str(path))
+    assert "read 5, loaded 5, rejected 0" in result.stdout
+    rows = _loaded(empty)
+    assert [r[1] for r in rows] == [2, 3, 4, 5, 6]  # spreadsheet row numbers, header = row 1
+    first = rows[0]
+    assert first[2:6] == ("489434", "85048", "15CM CHRISTMAS GLASS BALL 20 LIGHTS", 12)
+    assert first[6] == datetime(2009, 12, 1, 7, 45)
+    assert str(first[7]) == "6.95" and int(first[8]) == 13085
+    assert rows[3][8] is None  # a guest line keeps its empty customer
+    assert _batch(empty, "uci.csv") == (5, 5, 0, "csv", "loaded")
+
+
+def test_old_uci_header_and_us_dates(empty, tmp_path):
+    rows = [["536365", "85123A", "WHITE HANGING HEART T-LIGHT HOLDER", "6", "12/1/2010 8:26", "2.55", "17850", "United Kingdom"]]
+    path = write_csv(tmp_path / "data.csv", OLD_HEADER, rows)
+    empty("load", str(path))
+    loaded = _loaded(empty)
+    assert loaded[0][6] == datetime(2010, 12, 1, 8, 26)  # month/day/year, as the UCI export writes
+    assert loaded[0][3] == "85123A"
+
+
+def test_bad_rows_go_to_rejects_with_reasons(empty, tmp_path):
+    bad = [
+        ["489500", "22000", "BAD DATE", "1", "not a date", "1.0", "12345", "UK"],
+        ["489501", "22001", "BAD QTY", "three", "2010-01-01 10:00:00", "1.0", "12345", "UK"],
+        ["489502", "22002", "BAD PRICE", "1", "2010-01-01 10:00:00", "1,234.50", "12345", "UK"],
+        ["489503", "22003", "FRACTIONAL CUSTOMER", "1", "2010-01-01 10:00:00", "1.0", "12345.5", "UK"],
+        ["489504", "22004", "TODAY IS NOT A DATE", "1", "today", "1.0", "12345", "UK"],
+        ["489505", "22005", "NAN PRICE", "1", "2010-01-01 10:00:00", "NaN", "12345", "UK"],
+        ["", "22006", "NO INVOICE", "1", "2010-01-01 10:00:00", "1.0", "12345", "UK"],
+    ]
+    path = tmp_path / "mixed.csv"
+    write_csv(path, UCI_HEADER, GOOD_ROWS + bad)
+    with open(path, "a") as handle:
+        handle.write("489506,22007,TOO MANY FIELDS,1,2010-01-01 10:00:00,1.0,12345,UK,extra\n")
+        handle.write("489507,22008,TOO FEW\n")
+    result = empty("load", str(path))
+    assert "read 14, loaded 5, rejected 9" in result.stdout
+    reasons = dict(empty.query("select source_row, reason from raw.rejected_lines"))
+    assert reasons[7].startswith("InvoiceDate is not a date-time")
+    assert reasons[8].startswith("Quantity is not a whole number")
+    assert reasons[9].startswith("Price is not a number")
+    assert reasons[10].startswith("Customer ID is not a whole number")
+    assert reasons[11].startswith("InvoiceDate is not a date-time")
+    assert reasons[12].startswith("Price is not a number")
+    assert reasons[13] == "missing Invoice"
+    assert reasons[14] == "expected 8 fields, found 9"
+    assert reasons[15] == "expected 8 fields, found 3"
+    raw_content = empty.scalar("select raw_content from raw.rejected_lines where source_row = 15")
+    assert "TOO FEW" in raw_content
+    read, loaded, rejected = _batch(empty, "mixed.csv")[:3]
+    assert read == loaded + rejected == 14
+
+
+def test_parquet_with_either_header(empty, tmp_path):
+    table = pa.table({
+        "Invoice": ["489434", "C489449"], "StockCode": ["85048", "22087"], "Description": ["A", None],
+        "Quantity": [12, -12], "InvoiceDate": [datetime(2009, 12, 1, 7, 45), datetime(2009, 12, 1, 10, 33)],
+        "Price": [6.95, 2.95], "Customer ID": [13085.0, None], "Country": ["United Kingdom", "Australia"],
+    })
+    pq.write_table(table, tmp_path / "new.parquet")
+    old = table.rename_columns(OLD_HEADER)
+    pq.write_table(old, tmp_path / "old.parquet")
+    empty("load", str(tmp_path / "new.parquet"), str(tmp_path / "old.parquet"))
+    for name in ("new.parquet", "old.parquet"):
+        rows = _loaded(empty, name)
+        assert [r[1] for r in rows] == [1, 2]
+        assert rows[0][6] == datetime(2009, 12, 1, 7, 45) and str(rows[0][7]) == "6.95"
+        assert int(rows[0][8]) == 13085 and rows[1][8] is None and rows[1][4] is None
+        assert _batch(empty, name) == (2, 2, 0, "parquet", "loaded")
+
+
+def test_xlsx_workbook_both_sheets(empty, tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    first.title = "Year 2009-2010"
+    second = workbook.create_sheet("Year 2010-2011")
+    for sheet, rows in ((first, GOOD_ROWS[:3]), (second, GOOD_ROWS[3:])):
+        sheet.append(UCI_HEADER)
+        for row in rows:
+            sheet.append([row[0], row[1], row[2], int(row[3]), datetime.fromisoformat(row[4]), float(row[5]),
+                          float(row[6]) if row[6] else None, row[7]])
+    workbook.save(tmp_path / "online_retail_II.xlsx")
+    result = empty("load", str(tmp_path / "online_retail_II.xlsx"))
+    assert "read 5, loaded 5, rejected 0" in result.stdout
+    rows = _loaded(empty)
+    assert [(r[0], r[1]) for r in rows] == [
+        ("Year 2009-2010", 2), ("Year 2009-2010", 3), ("Year 2009-2010", 4), ("Year 2010-2011", 2), ("Year 2010-2011", 3)
+    ]
+    assert rows[0][6] == datetime(2009, 12, 1, 7, 45) and int(rows[0][8]) == 13085
+
+
+COPY_DUMP = """--
+-- PostgreSQL database dump
+--
+SET statement_timeout = 0;
+CREATE TABLE public.retail (
+    invoice_no text,
+    stock_code text,
+    description text,
+    quantity integer,
+    invoice_date timestamp without time zone,
+    unit_price real,
+    customer_id real,
+    country text
+);
+COPY public.retail (invoice_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country) FROM stdin;
+489434\t85048\t15CM CHRISTMAS GLASS BALL 20 LIGHTS\t12\t2009-12-01 07:45:00\t6.95\t13085\tUnited Kingdom
+489435\t22350\tCAT BOWL\\twith a tab\t12\t2009-12-01 07:46:00\t2.55\t\\N\tUnited Kingdom
+489436\t22351\tBAD\tx\t2009-12-01 07:46:00\t2.55\t13085\tUnited Kingdom
+\\.
+DROP TABLE public.retail;
+"""
+
+INSERT_DUMP = """CREATE TABLE retail (invoice_no text, stock_code text, description text, quantity integer,
+  invoice_date timestamp, unit_price real, customer_id real, country text);
+INSERT INTO retail VALUES ('489434', '85048', 'O''Brien; DROP TABLE raw.load_batches; --', 12, '2009-12-01 07:45:00', 6.95, 13085, 'United Kingdom');
+INSERT INTO public.retail (invoice_no, stock_code, description, quantity, invoice_date, unit_price, customer_id, country) VALUES
+  ('489435', '22350', NULL, 6, '2009-12-01 07:46:00', 2.55, NULL, 'EIRE'),
+  ('489436', '22351', 'multi
+line', 1, '2009-12-01 07:47:00'::timestamp, 1.25, 12345, 'France');
+"""
+
+
+def test_sql_dump_copy_form_is_parsed_not_executed(empty, tmp_path):
+    path = tmp_path / "retail.sql"
+    path.write_text(COPY_DUMP)
+    result = empty("load", str(path))
+    assert "read 3, loaded 2, rejected 1" in result.stdout
+    rows = _loaded(empty)
+    assert rows[1][4] == "CAT BOWL\twith a tab" and rows[1][8] is None
+    assert empty.scalar("select reason from raw.rejected_lines").startswith("Quantity is not a whole number")
+
+
+def test_sql_dump_insert_form_keeps_hostile_text_as_data(empty, tmp_path):
+    path = tmp_path / "retail_inserts.sql"
+    path.write_text(INSERT_DUMP)
+    result = empty("load", str(path))
+    assert "read 3, loaded 3, rejected 0" in result.stdout
+    rows = _loaded(empty)
+    assert rows[0][4] == "O'Brien; DROP TABLE raw.load_batches; --"
+    assert rows[2][4] == "multi\nline" and rows[2][9] == "France"
+    assert empty.scalar("select count(*) from raw.load_batches") == 1  # nothing was executed
+
+
+def test_sql_dump_of_another_table_is_refused(empty, tmp_path):
+    path = tmp_path / "other.sql"
+    path.write_text("COPY public.customers (id, name) FROM stdin;\n1\tAda\n\\.\n")
+    result = empty("load", str(path), check=False)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "other.sql" in result.stderr and "customers" in result.stderr
+    assert raw_counts(empty) == (0, 0, 0)
+
+
+def test_zip_holding_several_files(empty, tmp_path):
+    write_csv(tmp_path / "a.csv", UCI_HEADER, GOOD_ROWS[:2])
+    (tmp_path / "retail.sql").write_text(COPY_DUMP)
+    with zipfile.ZipFile(tmp_path / "bundle.zip", "w") as archive:
+        archive.write(tmp_path / "a.csv", "a.csv")
+        archive.write(tmp_path / "retail.sql", "dumps/retail.sql")
+        archive.writestr("__MACOSX/._a.csv", b"junk")
+    result = empty("load", str(tmp_path / "bundle.zip"))
+    assert "bundle.zip/a.csv: batch" in result.stdout and "bundle.zip/dumps/retail.sql: batch" in result.stdout
+    assert raw_counts(empty) == (4, 1, 2)
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("notes.txt", b"hello", "unknown file type"),
+        ("empty.csv", b"", "empty file"),
+        ("wrong.csv", b"a,b,c\n1,2,3\n", "missing column(s)"),
+        ("fake.parquet", b"this is not parquet", "not a parquet file"),
+        ("fake.xlsx", b"PK\x03\x04garbage", "not an xlsx workbook"),
+        ("broken.zip", b"PK\x03\x04 truncated archive", "corrupt zip archive"),
+    ],
+)
+def test_non_retail_files_are_refused_whole(empty, tmp_path, name, content, reason):
+    good = write_csv(tmp_path / "good.csv", UCI_HEADER, GOOD_ROWS)
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = empty("load", str(good), str(bad), check=False)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and name in lines[0] and reason in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert raw_counts(empty) == (0, 0, 0)  # the good file was not loaded either
+
+
+def test_xlsx_that_is_a_zip_of_something_else_is_refused(empty, tmp_path):
+    with zipfile.ZipFile(tmp_path / "report.xlsx", "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    result = empty("load", str(tmp_path / "report.xlsx"), check=False)
+    assert result.returncode == 1 and "no xl/workbook.xml" in result.stderr
+    assert raw_counts(empty) == (0, 0, 0)
+
+
+def test_same_file_twice_is_skipped_and_replace_reloads(empty, tmp_path):
+    path = write_csv(tmp_path / "uci.csv", UCI_HEADER, GOOD_ROWS)
+    empty("load", str(path))
+    again = empty("load", str(path))
+    assert "skipped" in again.stdout
+    assert raw_counts(empty) == (5, 0, 1)
+    replaced = empty("load", "--replace", str(path))
+    assert "replaced batch" in replaced.stdout
+    assert raw_counts(empty) == (5, 0, 1)
+    assert empty.scalar("select count(*) from raw.load_batches where status = 'replaced'") == 1
+    # The same rows under another name are a different file: loaded, and deduplicated by dbt.
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(path.read_bytes())
+    assert "skipped" in empty("load", str(copy)).stdout  # same bytes, same checksum
+
+
+def test_latin1_file_rejects_rows_unless_encoding_given(empty, tmp_path):
+    rows = [["489434", "85048", "CAFÉ CRÈME MUG", "1", "2009-12-01 07:45:00", "1.0", "13085", "France"]]
+    path = write_csv(tmp_path / "latin.csv", UCI_HEADER, GOOD_ROWS + rows, encoding="latin-1")
+    result = empty("load", str(path))
+    assert "read 6, loaded 5, rejected 1" in result.stdout
+    assert "--encoding" in empty.scalar("select reason from raw.rejected_lines")
+    empty("load", "--replace", "--encoding", "latin-1", str(path))
+    assert empty.scalar("select description from raw.retail_transactions where country = 'France'") == "CAFÉ CRÈME MUG"
+
+
+def test_header_only_csv_loads_an_empty_batch(empty, tmp_path):
+    path = write_csv(tmp_path / "header.csv", UCI_HEADER, [])
+    assert "read 0, loaded 0, rejected 0" in empty("load", str(path)).stdout
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data/online_retail_II.parquet (the real dataset)")
+def test_real_dataset_every_row_accounted_for(empty):
+    result = empty("load", str(SHARED_DATA), timeout=600)
+    assert "read 1,067,371, loaded 1,067,371, rejected 0" in result.stdout
+    assert empty.scalar("select count(*) from raw.retail_transactions") == 1_067_371
+    per_sheet = dict(empty.query("select source_sheet, count(*) from raw.retail_transactions group by 1"))
+    assert per_sheet == {"Year 2009-2010": 525_461, "Year 2010-2011": 541_910}
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data/online_retail_II.parquet (the real dataset)")
+def test_real_dataset_as_csv_streams_every_row(empty, tmp_path):
+    table = pq.read_table(SHARED_DATA).drop_columns(["sheet"])
+    import pyarrow.csv as pacsv
+
+    path = Path(tmp_path / "online_retail_II.csv")
+    pacsv.write_csv(table, path)
+    result = empty("load", str(path), timeout=600)
+    assert "read 1,067,371, loaded 1,067,371, rejected 0" in result.stdout
