@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -175,6 +176,50 @@ def docs_serve(port: int, no_generate: bool) -> None:
 
     site = None if no_generate else generate_docs()
     serve_docs(port, site, say=_say)
+
+
+# -- analysts and marketing ----------------------------------------------------------------
+@cli.command(context_settings=_PASSTHROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def sql(args: tuple[str, ...]) -> None:
+    """psql on the warehouse as the read-only analyst role (marts only); ARGS go to psql, e.g. -c QUERY."""
+    from lgs.database import ensure_server, psql_executable
+    from lgs.settings import analyst_role
+
+    connection = ensure_server()
+    env = dict(os.environ)
+    env.update(connection.env())
+    # Log in as the analyst role itself (not SET ROLE from the owner, which could be undone).
+    env["PGUSER"] = analyst_role()
+    env.pop("PGPASSWORD", None)
+    if os.environ.get("LGS_ANALYST_PASSWORD"):
+        env["PGPASSWORD"] = os.environ["LGS_ANALYST_PASSWORD"]
+    env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c search_path=marts").strip()
+    try:
+        result = subprocess.run([psql_executable(), "--no-psqlrc", *args], env=env)
+    except OSError as exc:
+        raise LgsError(f"cannot run psql: {exc}") from None
+    sys.exit(result.returncode)
+
+
+@cli.group()
+def export() -> None:
+    """Campaign lists for the marketing team."""
+
+
+@export.command("segment")
+@click.argument("segments", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
+def export_segment(segments: tuple[str, ...], fmt: str, out: Path) -> None:
+    """Customers of one or more RFM segments, e.g. `lgs export segment "Can't Lose" --out cl.csv`."""
+    from lgs.database import ensure_server
+    from lgs.exports import export_segments
+
+    from lgs.settings import analyst_role
+
+    written = export_segments(ensure_server(), segments, fmt, out, analyst_role())
+    _say(f"wrote {written:,} customers of {', '.join(segments)} to {out}")
 
 
 def main() -> None:

@@ -82,10 +82,12 @@ class Connection:
             values["PGPASSWORD"] = os.environ["PGPASSWORD"]
         return values
 
-    def connect(self, **kwargs) -> psycopg.Connection:
+    def connect(self, user: str | None = None, password: str | None = None, **kwargs) -> psycopg.Connection:
         """Open a psycopg connection; a password, if any, comes from PGPASSWORD or .pgpass."""
+        if password:
+            kwargs["password"] = password
         try:
-            return psycopg.connect(self.uri(), **kwargs)
+            return psycopg.connect(self.uri(user), **kwargs)
         except psycopg.OperationalError as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             where = "the embedded server" if self.embedded else f"PGHOST={self.host}"

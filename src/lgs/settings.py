@@ -45,3 +45,8 @@ def target_dir() -> Path:
     """dbt's target folder (artifacts and the docs site): DBT_TARGET_PATH or `target/`."""
     explicit = os.environ.get("DBT_TARGET_PATH")
     return Path(explicit).resolve() if explicit else project_dir() / "target"
+
+
+def analyst_role() -> str:
+    """The read-only role of `lgs sql` and exports (the dbt project grants it the marts)."""
+    return os.environ.get("LGS_ANALYST_ROLE", "lgs_analyst")
