@@ -167,6 +167,16 @@ def docs_generate() -> None:
     _say(f"docs generated: {generate_docs()}")
 
 
+@docs.command("build")
+@click.option("--out", default="site", show_default=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to write the static site to.")
+def docs_build(out: Path) -> None:
+    """Generate the docs and write a static site folder to open from disk or publish."""
+    from lgs.docs import build_static_site
+
+    _say(f"static docs site written to {build_static_site(out)} (open index.html; no server needed)")
+
+
 @docs.command("serve")
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--no-generate", is_flag=True, help="Serve what was generated last.")

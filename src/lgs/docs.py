@@ -29,6 +29,19 @@ def generate_docs() -> Path:
     return site_dir()
 
 
+def build_static_site(out: Path) -> Path:
+    """A folder holding the whole site: the single-file static page as index.html (works
+    from disk, fetches nothing), plus the artifacts for those who serve it."""
+    import shutil
+
+    site = generate_docs()
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(site / "static_index.html", out / "index.html")
+    for name in ("manifest.json", "catalog.json"):
+        shutil.copyfile(site / name, out / name)
+    return out.resolve()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - stdlib signature
         return None
