@@ -15,9 +15,14 @@ cutoff as (
 ),
 
 scoped as (
-    select 'all placed orders' as scope, amount from placed_orders
+    select
+        'all placed orders' as scope,
+        amount
+    from placed_orders
     union all
-    select 'below the 85th percentile' as scope, placed_orders.amount
+    select
+        'below the 85th percentile' as scope,
+        placed_orders.amount
     from placed_orders
     cross join cutoff
     where placed_orders.amount <= cutoff.p85

@@ -1,44 +1,43 @@
--- Reconciliation: every raw row appears in staging exactly once (and nothing else does).
--- Returns the raw rows missing from staging and any staged row not in raw.
+-- Reconciliation: every raw row appears in staging exactly once, and staging holds nothing
+-- else. Returns each row found on one side only, and any key staged more than once.
 with
 
 raw_rows as (
-    select batch_id, source_sheet, source_row
+    select
+        batch_id,
+        source_sheet,
+        source_row
     from {{ source('retail', 'retail_transactions') }}
 ),
 
 staged_rows as (
-    select batch_id, source_sheet, source_row
-    from {{ ref('stg_retail__invoice_lines') }}
-),
-
-missing_from_staging as (
-    select 'raw row missing from staging' as problem, * from raw_rows
-    except
-    select 'raw row missing from staging' as problem, * from staged_rows
-),
-
-not_in_raw as (
-    select 'staged row not in raw' as problem, * from staged_rows
-    except
-    select 'staged row not in raw' as problem, * from raw_rows
-),
-
-count_mismatch as (
     select
-        'row counts differ: raw ' || cast(raw_count as {{ dbt.type_string() }})
-        || ', staging ' || cast(staged_count as {{ dbt.type_string() }}) as problem,
-        cast(null as {{ dbt.type_bigint() }}) as batch_id,
-        cast(null as {{ dbt.type_string() }}) as source_sheet,
-        cast(null as {{ dbt.type_bigint() }}) as source_row
-    from
-        (select count(*) as raw_count from raw_rows) as r
-        cross join (select count(*) as staged_count from staged_rows) as s
-    where raw_count <> staged_count
+        batch_id,
+        source_sheet,
+        source_row,
+        count(*) as copies
+    from {{ ref('stg_retail__invoice_lines') }}
+    group by batch_id, source_sheet, source_row
+),
+
+compared as (
+    select
+        coalesce(raw_rows.batch_id, staged_rows.batch_id) as batch_id,
+        coalesce(raw_rows.source_sheet, staged_rows.source_sheet) as source_sheet,
+        coalesce(raw_rows.source_row, staged_rows.source_row) as source_row,
+        case
+            when staged_rows.batch_id is null then 'raw row missing from staging'
+            when raw_rows.batch_id is null then 'staged row not in raw'
+            when staged_rows.copies > 1 then 'raw row staged more than once'
+        end as problem
+    from raw_rows
+    full outer join staged_rows
+        on
+            raw_rows.batch_id = staged_rows.batch_id
+            and raw_rows.source_row = staged_rows.source_row
+            and coalesce(raw_rows.source_sheet, '') = coalesce(staged_rows.source_sheet, '')
 )
 
-select * from missing_from_staging
-union all
-select * from not_in_raw
-union all
-select * from count_mismatch
+select *
+from compared
+where problem is not null

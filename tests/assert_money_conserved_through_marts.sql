@@ -3,21 +3,31 @@
 with
 
 totals as (
-    select 'staging (kept lines)' as layer, sum(line_amount) as total
+    select
+        'staging (kept lines)' as layer,
+        sum(line_amount) as total
     from {{ ref('stg_retail__invoice_lines') }}
-    {%- if var('dedupe_exact_duplicates') %}
-    where not is_exact_duplicate
-    {%- endif %}
+    where not ({{ var('dedupe_exact_duplicates') }} and is_exact_duplicate)
     union all
-    select 'fct_sales' as layer, sum(line_amount) as total from {{ ref('fct_sales') }}
+    select
+        'fct_sales' as layer,
+        sum(line_amount) as total
+    from {{ ref('fct_sales') }}
     union all
-    select 'fct_orders' as layer, sum(gross_amount) as total from {{ ref('fct_orders') }}
+    select
+        'fct_orders' as layer,
+        sum(gross_amount) as total
+    from {{ ref('fct_orders') }}
     union all
-    select 'monthly_kpis' as layer, sum(net_sales) as total from {{ ref('monthly_kpis') }}
+    select
+        'monthly_kpis' as layer,
+        sum(net_sales) as total
+    from {{ ref('monthly_kpis') }}
 ),
 
 reference as (
-    select total as expected from totals where layer = 'staging (kept lines)'
+    select total as expected from totals
+    where layer = 'staging (kept lines)'
 )
 
 select

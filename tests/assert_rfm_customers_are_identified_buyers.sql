@@ -15,13 +15,19 @@ scored as (
     select customer_id from {{ ref('rfm_segments') }}
 )
 
-select 'buyer without an RFM row' as problem, customer_id from (
+select
+    'buyer without an RFM row' as problem,
+    customer_id
+from (
     select customer_id from buyers
     except
     select customer_id from scored
 ) as missing
 union all
-select 'RFM row for a non-buyer' as problem, customer_id from (
+select
+    'RFM row for a non-buyer' as problem,
+    customer_id
+from (
     select customer_id from scored
     except
     select customer_id from buyers

@@ -3,7 +3,7 @@ with
 
 scores as (
     {% for score in range(1, 6) -%}
-    select {{ score }} as score{{ " union all" if not loop.last }}
+        select {{ score }} as score{{ " union all" if not loop.last }}
     {% endfor %}
 ),
 

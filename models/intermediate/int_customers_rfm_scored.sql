@@ -17,8 +17,7 @@ ranked as (
     from measured
 ),
 
-{%- if var('rfm_scoring') == 'quantile' %}
-
+-- Quantile edges (used by `rfm_scoring: quantile`; a few cheap aggregates otherwise).
 edges as (
     select
         {{ rfm_quantile_edges('recency_days', 'recency_edge') }},
@@ -34,14 +33,6 @@ with_edges as (
     from ranked
     cross join edges
 ),
-
-{%- else %}
-
-with_edges as (
-    select * from ranked
-),
-
-{%- endif %}
 
 scored as (
     select

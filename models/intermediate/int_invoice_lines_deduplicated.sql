@@ -9,9 +9,7 @@ invoice_lines as (
 final as (
     select *
     from invoice_lines
-    {%- if var('dedupe_exact_duplicates') %}
-    where not is_exact_duplicate
-    {%- endif %}
+    where not ({{ var('dedupe_exact_duplicates') }} and is_exact_duplicate)
 )
 
 select * from final

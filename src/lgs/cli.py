@@ -188,6 +188,23 @@ def docs_serve(port: int, no_generate: bool) -> None:
     serve_docs(port, site, say=_say)
 
 
+@cli.command(context_settings=_PASSTHROUGH)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def lint(args: tuple[str, ...]) -> None:
+    """sqlfluff over models, macros, tests and analyses (dbt templater); `lgs lint --fix` fixes."""
+    from lgs.database import ensure_server
+    from lgs.dbt import dbt_environment
+    from lgs.settings import project_dir
+
+    env = dict(os.environ)
+    env.update(dbt_environment(ensure_server()))
+    command = "fix" if "--fix" in args else "lint"
+    rest = [a for a in args if a != "--fix"] or ["models", "macros", "tests", "analyses"]
+    extra = ["-f"] if command == "fix" else []
+    result = subprocess.run([sys.executable, "-m", "sqlfluff", command, *extra, *rest], cwd=project_dir(), env=env)
+    sys.exit(result.returncode)
+
+
 # -- analysts and marketing ----------------------------------------------------------------
 @cli.command(context_settings=_PASSTHROUGH)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)

@@ -27,9 +27,9 @@ spine as (
 final as (
     select
         cast(date_day as date) as date_day,
-        cast(extract(year from date_day) as {{ dbt.type_int() }}) as year,
-        cast(extract(quarter from date_day) as {{ dbt.type_int() }}) as quarter,
-        cast(extract(month from date_day) as {{ dbt.type_int() }}) as month,
+        cast(extract(year from date_day) as {{ dbt.type_int() }}) as calendar_year,
+        cast(extract(quarter from date_day) as {{ dbt.type_int() }}) as calendar_quarter,
+        cast(extract(month from date_day) as {{ dbt.type_int() }}) as calendar_month,
         cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
         cast(extract(day from date_day) as {{ dbt.type_int() }}) as day_of_month,
         {{ iso_date_part('isoyear', 'date_day') }} as iso_year,

@@ -23,7 +23,7 @@ current_description as (
         description,
         row_number() over (
             partition by stock_code
-            order by times_used desc, last_used_at desc, description
+            order by times_used desc, last_used_at desc, description asc
         ) as preference
     from description_counts
 ),

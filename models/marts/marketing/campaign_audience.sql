@@ -30,7 +30,7 @@ product_spend as (
 ranked_products as (
     select
         *,
-        row_number() over (partition by customer_id order by spend desc, stock_code) as product_rank
+        row_number() over (partition by customer_id order by spend desc, stock_code asc) as product_rank
     from product_spend
 ),
 

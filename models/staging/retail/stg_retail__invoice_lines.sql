@@ -76,18 +76,18 @@ final as (
         customer_id,
         country,
         line_type,
-        line_type = 'sale' as is_sale,
-        line_type = 'cancellation' as is_cancellation,
         is_product,
         is_guest,
-        duplicate_rank > 1 as is_exact_duplicate,
         duplicate_rank,
         original_invoice_line_id,
         batch_id,
         source_file,
         source_sheet,
         source_row,
-        loaded_at
+        loaded_at,
+        line_type = 'sale' as is_sale,
+        line_type = 'cancellation' as is_cancellation,
+        duplicate_rank > 1 as is_exact_duplicate
     from flagged
 )
 
