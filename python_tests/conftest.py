@@ -63,7 +63,7 @@ class Lgs:
     def reset(self) -> None:
         """An empty warehouse: no raw data, no built models."""
         with psycopg.connect(self.url, autocommit=True) as conn:
-            for schema in ("raw", "staging", "intermediate", "marts", "analytics"):
+            for schema in ("raw", "staging", "intermediate", "marts", "marts_build", "analytics"):
                 conn.execute(f"drop schema if exists {schema} cascade")
 
 

@@ -46,6 +46,8 @@ def test_readme_queries_run_as_the_analyst(built, index):
         "select count(*) from raw.load_batches",
         "select count(*) from staging.stg_retail__invoice_lines",
         "select count(*) from intermediate.int_customers_rfm_scored",
+        "select count(*) from marts_build.fct_sales",
+        "select count(*) from marts_build.rfm_segment_map",
         "delete from marts.rfm_segments",
         "update marts.dim_customers set country = 'x'",
         "insert into marts.monthly_kpis (month_start) values (date '2000-01-01')",

@@ -122,12 +122,18 @@ _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_
 @cli.command(context_settings=_PASSTHROUGH)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def build(args: tuple[str, ...]) -> None:
-    """Run `dbt build` (models, seeds, tests) with the right profile; extra ARGS go to dbt."""
+    """Check raw-data freshness, then run `dbt build` (models, seeds, tests) with the right
+    profile; extra ARGS go to dbt (--vars also to the freshness check). Marts are published
+    to analysts only when every model and test passed."""
     from lgs.database import ensure_server
-    from lgs.dbt import run_dbt
+    from lgs.dbt import run_dbt, shared_options
 
-    if not run_dbt(["build", *args], ensure_server()):
-        raise LgsError("dbt build failed: see the errors above")
+    connection = ensure_server()
+    if not run_dbt(["source", "freshness", *shared_options(args)], connection):
+        raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"
+                       " var raw_freshness_error_days; nothing was built")
+    if not run_dbt(["build", *args], connection):
+        raise LgsError("dbt build failed: see the errors above; analysts still see the previous marts")
 
 
 @cli.command(context_settings=_PASSTHROUGH)

@@ -33,6 +33,18 @@ def dbt_environment(connection: Connection) -> dict[str, str]:
     return env
 
 
+def shared_options(args: Sequence[str]) -> list[str]:
+    """The options of a `dbt build` command line that other dbt commands must share (--vars,
+    --target), so a gate checks the same thresholds the build uses."""
+    shared, wanted = [], ("--vars", "--target", "-t")
+    for position, arg in enumerate(args):
+        if arg in wanted and position + 1 < len(args):
+            shared += [arg, args[position + 1]]
+        elif arg.startswith(tuple(f"{w}=" for w in wanted)):
+            shared.append(arg)
+    return shared
+
+
 def run_dbt(args: Sequence[str], connection: Connection) -> bool:
     """Invoke dbt with `args`; True on success. The environment is set for the call only."""
     from lgs.loading.store import ensure_raw_schema

@@ -9,7 +9,9 @@ one transaction: landed with COPY, typed in one statement, bad rows kept in
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
+import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -116,6 +118,15 @@ def _progress_bar(label: str, total: int | None, unit: str) -> Iterator[Callable
         yield lambda n: progress.advance(task, n)
 
 
+def fault_point(name: str) -> None:
+    """Fault injection for the crash tests: with LGS_FAULT_POINT=name the loader announces
+    the point on stderr and waits there, so a test can SIGKILL it at exactly that moment."""
+    if os.environ.get("LGS_FAULT_POINT") == name:
+        sys.stderr.write(f"lgs-fault-point: {name}\n")
+        sys.stderr.flush()
+        time.sleep(600)
+
+
 def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
     """Load one checked source as one batch, in one transaction."""
     source = reader.source
@@ -131,11 +142,27 @@ def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
         batch_id = open_batch(conn, source.name, str(source.path.resolve()), reader.file_type, checksum)
         by_bytes = reader.file_type in ("csv", "sql")
         with _progress_bar(source.name, source.size if by_bytes else None, "bytes" if by_bytes else "rows") as tick:
-            landing = reader.land(lambda extra: Landing(conn, extra), tick)
+            landing = reader.land(lambda extra: Landing(conn, extra), _midstream(tick))
+        fault_point("typing")
         read, loaded, rejected = type_landed_rows(conn, landing, batch_id, source.name)
         note = reader.stats.note()
         close_batch(conn, batch_id, read, loaded, rejected, note)
+        fault_point("commit")
     return BatchResult(source.name, reader.file_type, batch_id, read, loaded, rejected, replaced_batch=live, note=note)
+
+
+def _midstream(tick: Callable[[int], None]) -> Callable[[int], None]:
+    """The progress callback, with the `stream` fault point after the first chunk."""
+    calls = 0
+
+    def advance(n: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            fault_point("stream")
+        tick(n)
+
+    return advance
 
 
 def load_paths(connection: Connection, paths: Sequence[str | Path], replace: bool = False,

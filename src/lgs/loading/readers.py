@@ -138,6 +138,13 @@ class CsvReader(Reader):
 
     def check(self) -> None:
         with self.source.open() as raw:
+            start = raw.read(4096)
+            if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise RefusedFile(self.source.name, "UTF-16 text: save it as UTF-8 (or latin-1/cp1252 with --encoding)")
+            if b"\x00" in start.split(b"\n")[0]:
+                raise RefusedFile(self.source.name, "NUL bytes in the header line: not a text CSV"
+                                  " (UTF-16 without a BOM? save it as UTF-8)")
+        with self.source.open() as raw:
             text = io.TextIOWrapper(raw, encoding=self.encoding, errors="replace", newline="")
             try:
                 header = next(csv.reader(text))

@@ -24,6 +24,13 @@ RECORD_COLUMNS = ("source_sheet", "source_row", *COLUMN_ORDER, "raw_content", "r
 
 # Timestamps are read as ISO or US month/day/year: the UCI CSV export writes `12/1/2010 8:26`.
 LOAD_DATESTYLE = "ISO, MDY"
+# The date-time shapes accepted: ISO (YYYY-MM-DD, as in the UCI workbook, Parquet and dumps) and
+# the US M/D/YYYY of the older UCI CSV. Anything else (12.01.2010, 01-12-2010, words) is
+# rejected rather than guessed: PostgreSQL would read 01.12.2010 as 12 January.
+DATE_TIME_PATTERN = (
+    r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})"
+    r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
+)
 
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
@@ -106,7 +113,7 @@ class Landing:
 
 def _reason_sql() -> str:
     """Why a landed row cannot be typed; NULL when it can. The first failing check wins."""
-    return """
+    return f"""
         case
             when reject_reason is not null then reject_reason
             when nullif(trim(invoice), '') is null then 'missing Invoice'
@@ -115,8 +122,9 @@ def _reason_sql() -> str:
             when not pg_input_is_valid(trim(quantity), 'integer')
                 then 'Quantity is not a whole number: ' || left(quantity, 60)
             when nullif(trim(invoice_date), '') is null then 'missing InvoiceDate'
-            when trim(invoice_date) !~ '^[0-9]'
-                or not pg_input_is_valid(trim(invoice_date), 'timestamp')
+            when trim(invoice_date) !~ '{DATE_TIME_PATTERN}'
+                then 'InvoiceDate is not a date-time in a known format (YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM): ' || left(invoice_date, 60)
+            when not pg_input_is_valid(trim(invoice_date), 'timestamp')
                 then 'InvoiceDate is not a date-time: ' || left(invoice_date, 60)
             when nullif(trim(unit_price), '') is null then 'missing Price'
             when not pg_input_is_valid(trim(unit_price), 'numeric')
@@ -164,7 +172,7 @@ def _insert_clean(conn: psycopg.Connection, landing: Landing, params: dict) -> i
                     case when trim(stock_code) <> '' then stock_code end,
                     description,
                     cast(trim(quantity) as integer),
-                    cast(case when left(ltrim(invoice_date), 1) between '0' and '9' then trim(invoice_date) end
+                    cast(case when trim(invoice_date) ~ '{DATE_TIME_PATTERN}' then trim(invoice_date) end
                          as timestamp),
                     cast(trim(unit_price) as numeric),
                     cast(nullif(trim(customer_id), '') as numeric),

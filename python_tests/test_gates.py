@@ -1,0 +1,97 @@
+"""Data-quality gates and write-audit-publish: a stale or thin raw table stops the build, a
+failing test publishes nothing, and hostile text travels from file to marts as plain data."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import UCI_HEADER, write_csv
+
+
+@pytest.fixture(scope="module")
+def warehouse(lgs, tmp_path_factory):
+    lgs.reset()
+    path = tmp_path_factory.mktemp("gates") / "base.csv"
+    lgs("generate", "--lines", "5000", "--seed", "21", "--out", str(path))
+    lgs("load", str(path))
+    lgs("build")
+    return lgs
+
+
+def _published(lgs) -> tuple:
+    return lgs.query("select (select count(*) from marts.fct_sales), (select sum(line_amount) from marts.fct_sales),"
+                     " (select sum(customers) from marts.rfm_segment_summary)")[0]
+
+
+def test_a_failing_test_publishes_nothing(warehouse, tmp_path):
+    before = _published(warehouse)
+    extra = tmp_path / "late.csv"
+    warehouse("generate", "--lines", "800", "--seed", "22", "--out", str(extra))
+    warehouse("load", str(extra))
+    # An RFM reference date before the data makes recencies negative: the RFM tests fail,
+    # while fct_sales and the other marts build fine in marts_build with the new lines.
+    result = warehouse("build", "--vars", json.dumps({"rfm_as_of": "2001-01-01"}), check=False)
+    assert result.returncode == 1
+    assert "accepted_range_int_customers_rfm_measured_recency_days" in result.stdout, result.stdout[-3000:]
+    assert "Marts NOT published" in result.stdout
+    assert "analysts still see the previous marts" in result.stderr
+    # The new lines were built and tested in marts_build, but never reached analysts.
+    assert warehouse.scalar("select count(*) from marts_build.fct_sales") > before[0]
+    assert _published(warehouse) == before
+    warehouse("build")
+    after = _published(warehouse)
+    assert after[0] > before[0] and after[2] >= before[2]
+
+
+def test_stale_raw_data_stops_the_build(warehouse):
+    warehouse.query("update raw.retail_transactions set loaded_at = loaded_at - interval '40 days' returning 1")
+    try:
+        stale = warehouse("build", check=False)
+        assert stale.returncode == 1 and "raw data is stale" in stale.stderr
+        assert "ERROR STALE" in stale.stdout and "retail_transactions" in stale.stdout
+        # Thresholds are vars: 60 days allowed, 7 still warned about.
+        relaxed = warehouse("build", "--vars", json.dumps({"raw_freshness_error_days": 60}))
+        assert "WARN" in relaxed.stdout and "retail_transactions" in relaxed.stdout
+    finally:
+        warehouse.query("update raw.retail_transactions set loaded_at = loaded_at + interval '40 days' returning 1")
+
+
+def test_thin_raw_table_fails_the_volume_gate(warehouse):
+    rows = warehouse.scalar("select count(*) from raw.retail_transactions")
+    before = _published(warehouse)
+    warned = warehouse("build", "--select", "source:retail", "--vars", json.dumps({"raw_min_rows_warn": rows + 1}))
+    assert "WARN 1 raw_volume_warn" in warned.stdout, warned.stdout[-2000:]
+    failed = warehouse("build", "--vars", json.dumps({"raw_min_rows_error": rows + 1}), check=False)
+    assert failed.returncode == 1 and "FAIL 1 raw_volume_error" in failed.stdout
+    assert "Marts NOT published" in failed.stdout
+    assert _published(warehouse) == before
+
+
+HOSTILE = [
+    "O'Brien's \"best\" mug; DROP TABLE marts.fct_sales; --",
+    "$$ select pg_sleep(10) $$",
+    "back\\slash \\. \\N \\x41",
+    "tab\tand\x01\x1fcontrols",
+    "'); delete from raw.load_batches where ('1'='1",
+    "{{ exceptions.raise_compiler_error('jinja') }}",
+    "100% % %s %(batch)s",
+]
+
+
+def test_hostile_text_comes_out_of_the_marts_unchanged(warehouse, tmp_path):
+    rows = [
+        [f"59{n:04d}", f"HOSTILE{n}", text, "2", "2011-12-08 10:00:00", "1.25", f"{19000 + n}.0", text]
+        for n, text in enumerate(HOSTILE)
+    ]
+    name = "x'; drop table raw.load_batches; --$$.csv"
+    warehouse("load", str(write_csv(tmp_path / name, UCI_HEADER, rows)))
+    warehouse("build")
+    products = dict(warehouse.query("select stock_code, description from marts.dim_products"
+                                     " where stock_code like 'HOSTILE%%'"))
+    assert products == {f"HOSTILE{n}": text for n, text in enumerate(HOSTILE)}
+    countries = dict(warehouse.query("select customer_id, country from marts.dim_customers"
+                                     " where customer_id >= 19000 and customer_id < 19100"))
+    assert countries == {19000 + n: text for n, text in enumerate(HOSTILE)}
+    assert warehouse.scalar("select count(*) from marts.fct_sales where source_file = %s", (name,)) == len(HOSTILE)
+    assert warehouse.scalar("select count(*) from raw.load_batches") >= 2
