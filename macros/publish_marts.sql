@@ -91,6 +91,17 @@
                 -- Later partial runs read the published table through this view; a rebuild replaces it.
                 execute format('create view %I.%I as select * from %I.%I', '{{ build_schema }}', relation,
                                '{{ published_schema }}', relation);
+            elsif to_regclass(format('%I.%I', '{{ published_schema }}__retired', relation)) is not null
+                    and kinds[position] = 'incremental'
+                    and (select array_agg(format('%s %s', attname, format_type(atttypid, atttypmod)) order by attnum)
+                         from pg_attribute where attrelid = to_regclass(format('%I.%I', '{{ published_schema }}__retired',
+                         relation)) and attnum > 0 and not attisdropped)
+                        is distinct from
+                        (select array_agg(format('%s %s', attname, format_type(atttypid, atttypmod)) order by attnum)
+                         from pg_attribute where attrelid = to_regclass(format('%I.%I', '{{ published_schema }}', relation))
+                         and attnum > 0 and not attisdropped) then
+                -- The previous version has other columns: the next run builds this model afresh.
+                null;
             elsif to_regclass(format('%I.%I', '{{ published_schema }}__retired', relation)) is not null then
                 -- Seeds and incremental models must stay tables: the previous version goes back to
                 -- the build schema (a seed is refreshed to the published rows; an incremental model

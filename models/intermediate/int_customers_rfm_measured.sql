@@ -27,13 +27,24 @@ purchases as (
         and not is_guest
 ),
 
+per_invoice as (
+    -- One row per customer and invoice (counting these is cheaper than count(distinct)).
+    select
+        customer_id,
+        invoice_id,
+        max(invoiced_at) as last_purchase_at,
+        sum(line_amount) as monetary
+    from purchases
+    group by customer_id, invoice_id
+),
+
 per_customer as (
     select
         customer_id,
-        max(invoiced_at) as last_purchase_at,
-        count(distinct invoice_id) as frequency,
-        sum(line_amount) as monetary
-    from purchases
+        max(last_purchase_at) as last_purchase_at,
+        count(*) as frequency,
+        sum(monetary) as monetary
+    from per_invoice
     group by customer_id
 ),
 

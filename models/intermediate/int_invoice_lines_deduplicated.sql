@@ -1,5 +1,8 @@
 -- The lines every mart is built from: staging minus exact duplicates when
--- `dedupe_exact_duplicates` is true (the only place that rule is applied).
+-- `dedupe_exact_duplicates` is true (the only place that rule is applied). A view: the
+-- incremental models downstream read only the batches they have not seen yet.
+{{ config(materialized='view') }}
+
 with
 
 invoice_lines as (

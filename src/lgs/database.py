@@ -39,7 +39,7 @@ SOCKET_PATH_LIMIT = 100
 SERVER_SETTINGS = {
     "listen_addresses": "''",
     "shared_buffers": "'1GB'",
-    "work_mem": "'64MB'",
+    "work_mem": "'256MB'",
     "maintenance_work_mem": "'512MB'",
     "effective_cache_size": "'8GB'",
     "max_parallel_workers_per_gather": "2",
@@ -218,9 +218,18 @@ class EmbeddedServer:
         )
         if result.returncode != 0:
             raise LgsError(f"initdb failed in {self.pgdata}: {_last_line(result.stderr)}")
+        self._write_settings()
+
+    def _write_settings(self) -> None:
+        """(Re)write our block at the end of postgresql.conf, so a server created by an older
+        version picks up the current settings at its next start."""
+        conf = self.pgdata / "postgresql.conf"
+        text = conf.read_text()
+        marker = "\n# lgs-warehouse settings\n"
         settings = "".join(f"{name} = {value}\n" for name, value in SERVER_SETTINGS.items())
-        with open(self.pgdata / "postgresql.conf", "a") as conf:
-            conf.write("\n# lgs-warehouse settings\n" + settings)
+        updated = text.split(marker, 1)[0] + marker + settings
+        if updated != text:
+            conf.write_text(updated)
 
     def start(self) -> Connection:
         with self._locked():
@@ -229,6 +238,7 @@ class EmbeddedServer:
                     raise LgsError(f"{self.pgdata} exists but is not a PostgreSQL data folder: move it away")
                 self._initdb()
             if not self.is_running():
+                self._write_settings()
                 self.socket_dir.mkdir(parents=True, exist_ok=True)
                 self._give_to_server_user(self.socket_dir)
                 result = self._run(

@@ -3,7 +3,18 @@
 with
 
 invoice_lines as (
-    select * from {{ ref('int_invoice_lines_deduplicated') }}
+    -- Only the columns used: this is read twice, so it is kept narrow.
+    select
+        customer_id,
+        invoice_id,
+        invoiced_at,
+        country,
+        is_sale,
+        is_cancellation,
+        line_amount,
+        batch_id,
+        source_row
+    from {{ ref('int_invoice_lines_deduplicated') }}
     where not is_guest
 ),
 
@@ -27,18 +38,35 @@ latest_country as (
     where country is not null
 ),
 
-per_customer as (
+per_invoice as (
+    -- One row per customer and invoice (counting these is cheaper than count(distinct)).
     select
         customer_id,
+        invoice_id,
         min(invoiced_at) as first_seen_at,
         min(case when is_sale then invoiced_at end) as first_purchase_at,
         max(case when is_sale then invoiced_at end) as last_purchase_at,
-        count(distinct case when is_sale then invoice_id end) as order_count,
-        count(distinct case when is_cancellation then invoice_id end) as cancellation_count,
+        bool_or(is_sale) as has_sale,
+        bool_or(is_cancellation) as has_cancellation,
         sum(case when is_sale then line_amount else 0 end) as gross_revenue,
         sum(case when is_cancellation then line_amount else 0 end) as cancelled_revenue,
         sum(line_amount) as net_revenue
     from invoice_lines
+    group by customer_id, invoice_id
+),
+
+per_customer as (
+    select
+        customer_id,
+        min(first_seen_at) as first_seen_at,
+        min(first_purchase_at) as first_purchase_at,
+        max(last_purchase_at) as last_purchase_at,
+        count(case when has_sale then 1 end) as order_count,
+        count(case when has_cancellation then 1 end) as cancellation_count,
+        sum(gross_revenue) as gross_revenue,
+        sum(cancelled_revenue) as cancelled_revenue,
+        sum(net_revenue) as net_revenue
+    from per_invoice
     group by customer_id
 ),
 

@@ -3,7 +3,17 @@
 with
 
 invoice_lines as (
-    select * from {{ ref('int_invoice_lines_deduplicated') }}
+    -- Only the columns used: this is read twice, so it is kept narrow.
+    select
+        stock_code,
+        description,
+        invoiced_at,
+        is_product,
+        is_sale,
+        unit_price,
+        quantity,
+        line_amount
+    from {{ ref('int_invoice_lines_deduplicated') }}
 ),
 
 description_counts as (

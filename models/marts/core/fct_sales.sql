@@ -1,7 +1,17 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ forget_changed_batches() }}",
+) }}
+
 with
 
 invoice_lines as (
+    -- Incremental by load batch (macros/incremental_by_batch.sql).
     select * from {{ ref('int_invoice_lines_deduplicated') }}
+    {% if is_incremental() -%}
+        where batch_id > {{ batch_watermark() }}
+    {%- endif %}
 ),
 
 final as (
@@ -25,7 +35,8 @@ final as (
         batch_id,
         source_file,
         source_sheet,
-        source_row
+        source_row,
+        build_fingerprint
     from invoice_lines
 )
 

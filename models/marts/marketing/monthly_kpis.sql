@@ -11,33 +11,68 @@ months as (
 ),
 
 lines_by_month as (
+    -- Only the columns the KPIs need: this is read twice, so it is kept narrow.
     select
         cast({{ dbt.date_trunc('month', 'invoice_date') }} as date) as month_start,
-        *
+        invoice_id,
+        customer_id,
+        line_type,
+        is_sale,
+        is_cancellation,
+        line_amount
     from invoice_lines
+),
+
+per_invoice as (
+    -- One row per month and invoice (counting these is cheaper than count(distinct)).
+    select
+        month_start,
+        invoice_id,
+        bool_or(line_type not in ('cancellation', 'adjustment')) as is_placed,
+        bool_or(is_cancellation) as has_cancellation,
+        sum(case when is_sale then line_amount else 0 end) as gross_sales,
+        sum(case when is_cancellation then line_amount else 0 end) as cancelled_sales,
+        sum(line_amount) as net_sales
+    from lines_by_month
+    group by month_start, invoice_id
+),
+
+customer_months as (
+    -- One row per identified customer and month with any line.
+    select
+        month_start,
+        customer_id
+    from lines_by_month
+    where customer_id is not null
+    group by month_start, customer_id
 ),
 
 first_month_per_customer as (
     select
         customer_id,
         min(month_start) as first_month
-    from lines_by_month
-    where not is_guest
+    from customer_months
     group by customer_id
+),
+
+active_per_month as (
+    select
+        month_start,
+        count(*) as active_customers
+    from customer_months
+    group by month_start
 ),
 
 per_month as (
     select
-        month_start,
-        count(distinct case when line_type not in ('cancellation', 'adjustment') then invoice_id end)
-            as orders_placed,
-        count(distinct case when is_cancellation then invoice_id end) as orders_cancelled,
-        sum(case when is_sale then line_amount else 0 end) as gross_sales,
-        sum(case when is_cancellation then line_amount else 0 end) as cancelled_sales,
-        sum(line_amount) as net_sales,
-        count(distinct customer_id) as active_customers
-    from lines_by_month
-    group by month_start
+        per_invoice.month_start,
+        count(case when per_invoice.is_placed then 1 end) as orders_placed,
+        count(case when per_invoice.has_cancellation then 1 end) as orders_cancelled,
+        sum(per_invoice.gross_sales) as gross_sales,
+        sum(per_invoice.cancelled_sales) as cancelled_sales,
+        sum(per_invoice.net_sales) as net_sales
+    from per_invoice
+    group by per_invoice.month_start
 ),
 
 new_per_month as (
@@ -56,11 +91,13 @@ combined as (
         coalesce(per_month.gross_sales, 0) as gross_sales,
         coalesce(per_month.cancelled_sales, 0) as cancelled_sales,
         coalesce(per_month.net_sales, 0) as net_sales,
-        coalesce(per_month.active_customers, 0) as active_customers,
+        coalesce(active_per_month.active_customers, 0) as active_customers,
         coalesce(new_per_month.new_customers, 0) as new_customers
     from months
     left join per_month
         on months.month_start = per_month.month_start
+    left join active_per_month
+        on months.month_start = active_per_month.month_start
     left join new_per_month
         on months.month_start = new_per_month.month_start
 ),

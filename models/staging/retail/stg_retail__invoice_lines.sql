@@ -1,7 +1,18 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ forget_changed_batches() }}",
+) }}
+-- Incremental by load batch (macros/incremental_by_batch.sql): a run stages only the
+-- batches loaded since the last one; duplicates are ranked against earlier batches.
+
 with
 
 source as (
     select * from {{ source('retail', 'retail_transactions') }}
+    {% if is_incremental() -%}
+        where batch_id > {{ batch_watermark() }}
+    {%- endif %}
 ),
 
 cleaned as (
@@ -43,22 +54,47 @@ classified as (
 keyed as (
     select
         {{ generate_surrogate_key(['batch_id', 'source_sheet', 'source_row']) }} as invoice_line_id,
+        -- The text of a row value quotes every field, so equal keys mean equal lines.
+        md5(cast(row(
+            raw_invoice, stock_code, raw_description, quantity, invoiced_at,
+            raw_unit_price, raw_customer_id, raw_country
+        ) as text)) as duplicate_key,
         *
     from classified
+),
+
+earlier as (
+    -- Copies of a new line already staged from earlier batches: how many, and the original.
+    {% if is_incremental() -%}
+        select
+            duplicate_key,
+            count(*) as earlier_copies,
+            min(original_invoice_line_id) as earlier_original_id
+        from {{ this }}
+        where duplicate_key in (select keyed.duplicate_key from keyed)
+        group by duplicate_key
+    {%- else -%}
+        select
+            cast(null as text) as duplicate_key,
+            cast(0 as bigint) as earlier_copies,
+            cast(null as text) as earlier_original_id
+        where false
+    {%- endif %}
 ),
 
 flagged as (
     -- Lines equal in every source column form one group; the first loaded is the original.
     select
-        *,
-        row_number() over duplicate_group as duplicate_rank,
-        first_value(invoice_line_id) over duplicate_group as original_invoice_line_id
+        keyed.*,
+        coalesce(earlier.earlier_copies, 0) + row_number() over duplicate_group as duplicate_rank,
+        coalesce(
+            earlier.earlier_original_id, first_value(keyed.invoice_line_id) over duplicate_group
+        ) as original_invoice_line_id
     from keyed
+    left join earlier on keyed.duplicate_key = earlier.duplicate_key
     window duplicate_group as (
-        partition by
-            raw_invoice, stock_code, raw_description, quantity, invoiced_at,
-            raw_unit_price, raw_customer_id, raw_country
-        order by batch_id, source_sheet, source_row
+        partition by keyed.duplicate_key
+        order by keyed.batch_id, keyed.source_sheet, keyed.source_row
     )
 ),
 
@@ -87,7 +123,9 @@ final as (
         loaded_at,
         line_type = 'sale' as is_sale,
         line_type = 'cancellation' as is_cancellation,
-        duplicate_rank > 1 as is_exact_duplicate
+        duplicate_rank > 1 as is_exact_duplicate,
+        duplicate_key,
+        '{{ build_fingerprint() }}' as build_fingerprint
     from flagged
 )
 

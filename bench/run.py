@@ -1,0 +1,285 @@
+"""Performance harness: every figure of the performance goals in one command.
+
+    python bench/run.py                      # load, build, notebook, scale (1x and 3x)
+    python bench/run.py load build --runs 5  # just those parts
+    python bench/run.py scale --scales 1,3,10
+
+Each part prints its figures and all of them are written to bench/results/latest.json.
+Timings are medians of --runs runs; every comparison is a ratio of two figures measured in
+the same invocation, on the same server. The server is a throw-away embedded PostgreSQL in
+LGS_HOME (default .lgs-bench/), so the benchmark never touches your warehouse.
+Needs ../shared/data/online_retail_II.parquet (the real dataset) for load, build and notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "data" / "online_retail_II.parquet"
+REAL_ROWS = 1_067_371
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    home = Path(os.environ.get("LGS_HOME", ROOT / ".lgs-bench")).resolve()
+    env.update(LGS_HOME=str(home), DBT_TARGET_PATH=str(home / "target"), DBT_LOG_PATH=str(home / "logs"),
+               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    return env
+
+
+ENV = environment()
+HOME = Path(ENV["LGS_HOME"])
+
+
+def measure(*command: str, check: bool = True) -> dict:
+    """Run a command; its wall time and peak resident memory (its own and its children's)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    output = process.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if check and process.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(command)} exited {process.returncode}:\n{output[-3000:]}")
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "output": output}
+
+
+def lgs(*args: str, check: bool = True) -> dict:
+    return measure(sys.executable, "-m", "lgs", *args, check=check)
+
+
+def median_of(runs: int, action) -> tuple[float, list[dict]]:
+    results = [action() for _ in range(runs)]
+    return statistics.median(r["seconds"] for r in results), results
+
+
+def psql(sql: str) -> dict:
+    return measure(psql_path(), "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-qAt", "-d", url(), "-c", sql)
+
+
+_cache: dict[str, str] = {}
+
+
+def url() -> str:
+    if "url" not in _cache:
+        _cache["url"] = lgs("db", "url")["output"].strip().splitlines()[-1]
+    return _cache["url"]
+
+
+def psql_path() -> str:
+    if "psql" not in _cache:
+        code = "from lgs.database import psql_executable; print(psql_executable())"
+        _cache["psql"] = measure(sys.executable, "-c", code)["output"].strip()
+    return _cache["psql"]
+
+
+def reset() -> None:
+    psql("drop schema if exists raw, staging, intermediate, marts, marts_build cascade")
+
+
+def real_csv() -> Path:
+    """The real dataset written once as a UCI-header CSV (outside the repository)."""
+    path = HOME / "bench" / "online_retail_II.csv"
+    if not path.exists():
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pacsv.write_csv(pq.read_table(REAL).drop_columns(["sheet"]), path)
+    return path
+
+
+def rate(rows: int, seconds: float) -> int:
+    return round(rows / seconds)
+
+
+# -- parts ---------------------------------------------------------------------------------
+
+def bench_load(runs: int) -> dict:
+    csv_path = real_csv()
+    lgs("db", "start")
+    reset()
+    columns = ", ".join(f"c{i} text" for i in range(8))
+    bare_path = str(csv_path).replace("'", "''")
+
+    def bare() -> dict:
+        psql(f"drop table if exists public.bench_copy; create unlogged table public.bench_copy ({columns})")
+        return psql(f"\\copy public.bench_copy from '{bare_path}' with (format csv, header true)")
+
+    results = {}
+    # Interleaved, so drift on the machine hits all three alike.
+    timings: dict[str, list[dict]] = {"bare_copy": [], "lgs_csv": [], "lgs_parquet": []}
+    for _ in range(runs):
+        timings["bare_copy"].append(bare())
+        timings["lgs_csv"].append(lgs("load", "--replace", str(csv_path)))
+        timings["lgs_parquet"].append(lgs("load", "--replace", str(REAL)))
+    psql("drop table if exists public.bench_copy")
+    for name, measured in timings.items():
+        seconds = statistics.median(m["seconds"] for m in measured)
+        results[name] = {"seconds": round(seconds, 2), "rows_per_second": rate(REAL_ROWS, seconds),
+                         "peak_rss_mb": round(max(m["peak_rss_mb"] for m in measured))}
+    bare_seconds = results["bare_copy"]["seconds"]
+    results["csv_throughput_vs_bare_copy"] = round(bare_seconds / results["lgs_csv"]["seconds"], 2)
+    results["parquet_throughput_vs_bare_copy"] = round(bare_seconds / results["lgs_parquet"]["seconds"], 2)
+    print(f"load ({REAL_ROWS:,} rows, median of {runs}):")
+    for name in timings:
+        r = results[name]
+        print(f"  {name:<12} {r['seconds']:6.2f} s  {r['rows_per_second']:>10,} rows/s  peak {r['peak_rss_mb']} MB")
+    print(f"  ratio to bare \\copy: csv {results['csv_throughput_vs_bare_copy']}x,"
+          f" parquet {results['parquet_throughput_vs_bare_copy']}x (target >= 0.5x)")
+    return results
+
+
+def _slowest(count: int = 5) -> list[dict]:
+    run_results = json.loads((HOME / "target" / "run_results.json").read_text())
+    timed = sorted(run_results["results"], key=lambda r: r["execution_time"], reverse=True)
+    return [{"node": r["unique_id"], "seconds": round(r["execution_time"], 2)} for r in timed[:count]]
+
+
+def _ensure_real_loaded() -> None:
+    lgs("db", "start")
+    exists = psql("select to_regclass('raw.retail_transactions') is not null")["output"].strip() == "t"
+    count = int(psql("select count(*) from raw.retail_transactions")["output"].strip()) if exists else 0
+    if count != REAL_ROWS:
+        reset()
+        lgs("load", str(REAL))
+
+
+def bench_build(runs: int) -> dict:
+    _ensure_real_loaded()
+    lgs("build")  # warm: first build creates the schemas, roles and published marts
+    seconds, measured = median_of(runs, lambda: lgs("build", "--full-refresh"))
+    slowest = _slowest()
+    result = {"full_build_seconds": round(seconds, 2), "target_seconds": 45,
+              "peak_rss_mb": round(max(m["peak_rss_mb"] for m in measured)), "slowest_nodes": slowest}
+    print(f"full build (lgs build --full-refresh: models + all tests, real data, median of {runs}):"
+          f" {seconds:.1f} s (target < 45 s)")
+    for node in slowest:
+        print(f"  {node['seconds']:6.2f} s  {node['node']}")
+    return result
+
+
+def bench_notebook(runs: int) -> dict:
+    import notebook
+
+    def pandas_run() -> dict:
+        started = time.perf_counter()
+        frame = notebook.read(REAL)
+        notebook.invoice_distribution(frame)
+        notebook.monthly(frame)
+        notebook.rfm(frame)
+        return {"seconds": time.perf_counter() - started}
+
+    _ensure_real_loaded()
+    lgs("build")
+    select = ["--select", "+rfm_segments", "+monthly_kpis"]
+    pandas_seconds, _ = median_of(runs, pandas_run)
+    warehouse_seconds, _ = median_of(runs, lambda: lgs("dbt", "run", *select))
+    ratio = warehouse_seconds / pandas_seconds
+    print(f"notebook peer (median of {runs}): pandas read + computations {pandas_seconds:.2f} s;"
+          f" lgs dbt run {' '.join(select[1:])} (no tests, warm server) {warehouse_seconds:.2f} s;"
+          f" ratio {ratio:.2f} (target <= 1.5)")
+    return {"pandas_seconds": round(pandas_seconds, 2), "warehouse_rfm_kpi_seconds": round(warehouse_seconds, 2),
+            "ratio_warehouse_to_pandas": round(ratio, 2)}
+
+
+def bench_incremental(runs: int) -> dict:
+    """One more day of lines after the real data: an incremental build vs. a full one."""
+    _ensure_real_loaded()
+    lgs("build")
+    lgs("build")  # the build schema's copy of fct_sales is one publish behind: catch it up
+    full_run, _ = median_of(runs, lambda: lgs("dbt", "run", "--full-refresh"))
+    lgs("build")
+    lgs("build")
+    incremental_run, incremental_build, full_build = [], [], []
+    for number in range(runs):
+        day = HOME / "bench" / f"day_{number}.csv"
+        lgs("generate", "--lines", "2000", "--seed", str(500 + number), "--out", str(day))
+        lgs("load", str(day))
+        incremental_run.append(lgs("dbt", "run")["seconds"])
+        day_again = HOME / "bench" / f"day_{number}b.csv"
+        lgs("generate", "--lines", "2000", "--seed", str(600 + number), "--out", str(day_again))
+        lgs("load", str(day_again))
+        incremental_build.append(lgs("build")["seconds"])
+    full_build_seconds, _ = median_of(runs, lambda: lgs("build", "--full-refresh"))
+    result = {
+        "day_lines": 2000,
+        "models_full_refresh_seconds": round(full_run, 2),
+        "models_incremental_seconds": round(statistics.median(incremental_run), 2),
+        "build_full_refresh_seconds": round(full_build_seconds, 2),
+        "build_incremental_seconds": round(statistics.median(incremental_build), 2),
+    }
+    result["models_ratio"] = round(result["models_incremental_seconds"] / result["models_full_refresh_seconds"], 2)
+    result["build_ratio"] = round(result["build_incremental_seconds"] / result["build_full_refresh_seconds"], 2)
+    print(f"incremental (one day = 2,000 new lines on the real data, median of {runs}):")
+    print(f"  models only (dbt run): {result['models_incremental_seconds']} s vs full refresh"
+          f" {result['models_full_refresh_seconds']} s = {result['models_ratio']} (target < 0.15)")
+    print(f"  models + all tests (lgs build): {result['build_incremental_seconds']} s vs full refresh"
+          f" {result['build_full_refresh_seconds']} s = {result['build_ratio']}")
+    # Leave the warehouse as the real data alone, for the other parts.
+    psql("delete from raw.retail_transactions where left(source_file, 4) = 'day_';"
+         " delete from raw.load_batches where left(source_file, 4) = 'day_'")
+    return result
+
+
+def bench_scale(runs: int, scales: list[float]) -> dict:
+    lgs("db", "start")
+    rows = {}
+    for factor in scales:
+        lines = round(REAL_ROWS * factor)
+        path = HOME / "bench" / f"generated_{lines}.csv"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lgs("generate", "--lines", str(lines), "--seed", "2026", "--out", str(path))
+        reset()
+        load = lgs("load", str(path))
+        build = lgs("build")
+        rows[factor] = {"lines": lines, "load_seconds": round(load["seconds"], 2),
+                        "load_peak_rss_mb": round(load["peak_rss_mb"]), "build_seconds": round(build["seconds"], 2),
+                        "build_peak_rss_mb": round(build["peak_rss_mb"])}
+        print(f"scale {factor}x ({lines:,} lines): load {load['seconds']:.1f} s (peak {load['peak_rss_mb']:.0f} MB),"
+              f" build {build['seconds']:.1f} s (peak {build['peak_rss_mb']:.0f} MB)")
+    base = rows[min(scales)]
+    for factor, row in rows.items():
+        row["load_growth"] = round(row["load_seconds"] / base["load_seconds"], 2)
+        row["build_growth"] = round(row["build_seconds"] / base["build_seconds"], 2)
+    top = rows[max(scales)]
+    print(f"growth {min(scales)}x -> {max(scales)}x: load {top['load_growth']}x, build {top['build_growth']}x"
+          f" (target <= {1.2 * max(scales) / min(scales):.0f}x)")
+    return {str(k): v for k, v in rows.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parts = ["load", "build", "notebook", "incremental", "scale"]
+    parser.add_argument("parts", nargs="*", default=parts, choices=parts)
+    parser.add_argument("--runs", type=int, default=3, help="runs per timing (median reported)")
+    parser.add_argument("--scales", default="1,3", help="comma-separated multiples of the real size, e.g. 1,3,10")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    options = parser.parse_args(argv)
+    if any(p != "scale" for p in options.parts) and not REAL.exists():
+        print(f"bench: needs the real dataset at {REAL}", file=sys.stderr)
+        return 2
+    figures = {"machine": {"cpus": os.cpu_count()}, "runs": options.runs}
+    for part in options.parts:
+        if part == "scale":
+            figures[part] = bench_scale(options.runs, [float(s) for s in options.scales.split(",")])
+        else:
+            figures[part] = globals()[f"bench_{part}"](options.runs)
+    options.out.parent.mkdir(parents=True, exist_ok=True)
+    options.out.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"figures written to {options.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
