@@ -104,7 +104,7 @@ def test_failed_reconciliation_fails_the_build_naming_the_rule(lgs, demo):
                      "(select min(invoice_id) from marts.fct_orders)")
     result = lgs("dbt", "test", "--select", "assert_money_conserved_through_marts", check=False)
     assert result.returncode == 1
-    assert "assert_money_conserved_through_marts" in result.stdout and "FAIL 1" in result.stdout
+    assert "assert_money_conserved_through_marts" in result.stdout and "FAIL 1" in result.stdout, result.stdout[-3000:]
     lgs("build")
 
 

@@ -12,4 +12,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
         || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } \
         || echo "warning: could not install chromium: the browser test will be skipped" >&2
 fi
-exec python -m pytest "$@"
+# Two workers by default (LGS_TEST_WORKERS=0 runs in one process): each test file stays on
+# one worker, with its own embedded server.
+exec python -m pytest -n "${LGS_TEST_WORKERS:-2}" --dist loadfile "$@"

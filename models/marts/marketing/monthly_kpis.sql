@@ -65,14 +65,14 @@ active_per_month as (
 
 per_month as (
     select
-        per_invoice.month_start,
-        count(case when per_invoice.is_placed then 1 end) as orders_placed,
-        count(case when per_invoice.has_cancellation then 1 end) as orders_cancelled,
-        sum(per_invoice.gross_sales) as gross_sales,
-        sum(per_invoice.cancelled_sales) as cancelled_sales,
-        sum(per_invoice.net_sales) as net_sales
+        month_start,
+        count(case when is_placed then 1 end) as orders_placed,
+        count(case when has_cancellation then 1 end) as orders_cancelled,
+        sum(gross_sales) as gross_sales,
+        sum(cancelled_sales) as cancelled_sales,
+        sum(net_sales) as net_sales
     from per_invoice
-    group by per_invoice.month_start
+    group by month_start
 ),
 
 new_per_month as (
