@@ -13,22 +13,10 @@
 {% macro postgres__publish_marts(results) -%}
     {%- set build_schema = marts_schema(published=false) -%}
     {%- set published_schema = marts_schema(published=true) -%}
-    {%- if not execute or build_schema == published_schema -%}
-        {{ return('select 1') }}
-    {%- endif -%}
-    {%- set broken = [] -%}
-    {%- set built = [] -%}
-    {%- set kinds = {} -%}
-    {%- for result in results -%}
-        {%- if result.status in ['error', 'fail', 'runtime error'] -%}
-            {%- do broken.append(result.node.name) -%}
-        {%- elif result.status == 'success' and result.node.resource_type in ['model', 'seed']
-                 and result.node.schema == build_schema
-                 and result.node.config.materialized in ['table', 'incremental', 'seed'] -%}
-            {%- do built.append(result.node.alias) -%}
-            {%- do kinds.update({result.node.alias: result.node.config.materialized}) -%}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- set run = marts_built_by_run(results) -%}
+    {%- set broken = run.failed -%}
+    {%- set kinds = run.built -%}
+    {%- set built = kinds.keys() | list -%}
     {%- if broken -%}
         {{ log("Marts NOT published: " ~ broken | length ~ " node(s) failed (" ~ broken[:5] | join(", ")
                ~ "); analysts still see the previous build in `" ~ published_schema ~ "`.", info=true) }}
@@ -143,14 +131,11 @@
 {% macro postgres__sync_build_copies(results) -%}
     {%- set build_schema = marts_schema(published=false) -%}
     {%- set published_schema = marts_schema(published=true) -%}
+    {%- set run = marts_built_by_run(results) -%}
     {%- set synced = [] -%}
-    {%- if execute and build_schema != published_schema
-           and not results | selectattr('status', 'in', ['error', 'fail', 'runtime error']) | list -%}
-        {%- for result in results -%}
-            {%- if result.status == 'success' and result.node.resource_type == 'model'
-                   and result.node.schema == build_schema and result.node.config.materialized == 'incremental' -%}
-                {%- do synced.append(result.node.alias) -%}
-            {%- endif -%}
+    {%- if not run.failed -%}
+        {%- for name, kind in run.built.items() | sort if kind == 'incremental' -%}
+            {%- do synced.append(name) -%}
         {%- endfor -%}
     {%- endif -%}
     {%- if not synced -%}
@@ -184,4 +169,25 @@
 
 {% macro default__sync_build_copies(results) -%}
     select 1
+{%- endmacro %}
+
+{#- What a run did to the marts, for the two on-run-end hooks: the nodes that failed, and
+    the marts (models and seeds) it built in the build schema with their materialization.
+    Both empty outside execution or when marts are built in place. -#}
+{% macro marts_built_by_run(results) -%}
+    {%- set build_schema = marts_schema(published=false) -%}
+    {%- set run = {'failed': [], 'built': {}} -%}
+    {%- if not execute or build_schema == marts_schema(published=true) -%}
+        {{ return(run) }}
+    {%- endif -%}
+    {%- for result in results -%}
+        {%- if result.status in ['error', 'fail', 'runtime error'] -%}
+            {%- do run.failed.append(result.node.name) -%}
+        {%- elif result.status == 'success' and result.node.resource_type in ['model', 'seed']
+                 and result.node.schema == build_schema
+                 and result.node.config.materialized in ['table', 'incremental', 'seed'] -%}
+            {%- do run.built.update({result.node.alias: result.node.config.materialized}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(run) }}
 {%- endmacro %}
