@@ -1,0 +1,41 @@
+"""The two pandas peers in bench/notebook.py compute the same thing: the bench compares the
+warehouse with both, so a peer that answered a different question would flatter one side."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+from conftest import ROOT
+
+from lgs.sample_data import generate
+
+sys.path.insert(0, str(ROOT / "bench"))
+import notebook  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = tmp_path_factory.mktemp("peer") / "sample.csv"
+    generate(100_000, 7, path)
+    return path
+
+
+def test_notebook_style_answers_what_the_vectorised_peer_answers(sample):
+    frame = notebook.read(sample)
+    slow = notebook.notebook_style(sample, "2012-01-01")
+
+    fast_rfm = notebook.rfm(frame, "2012-01-01")
+    assert len(fast_rfm) > 300
+    columns = ["recency", "frequency", "monetary", "r", "f", "m", "segment"]
+    fast = fast_rfm.rename_axis("customer_id")[columns]
+    pd.testing.assert_frame_equal(slow["rfm"].rename_axis("customer_id")[columns], fast, check_dtype=False)
+
+    fast_months = notebook.monthly(frame)
+    slow_months = slow["months"][fast_months.columns]
+    assert list(slow_months.index) == [p.year * 100 + p.month for p in fast_months.index]
+    pd.testing.assert_frame_equal(slow_months.reset_index(drop=True), fast_months.reset_index(drop=True),
+                                  check_dtype=False)
+
+    assert slow["distribution"] == pytest.approx(notebook.invoice_distribution(frame))
