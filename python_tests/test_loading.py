@@ -85,6 +85,46 @@ def test_bad_rows_go_to_rejects_with_reasons(empty, tmp_path):
     assert read == loaded + rejected == 14
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        (4, "01.12.2010 10:00", "InvoiceDate is not a date-time in a known format"),
+        (4, "2010-12-01 10:00:00+02", "InvoiceDate is not a date-time in a known format"),
+        (4, "2010-12-01 10:00:00.5 AM", "InvoiceDate is not a date-time in a known format"),
+        (4, "2010-12-01 10:00:00.5+02", "InvoiceDate is not a date-time in a known format"),
+        (4, "today", "InvoiceDate is not a date-time in a known format"),
+        (3, "2.5", "Quantity is not a whole number"),
+        (5, "NaN", "Price is not a number"),
+        (5, "Infinity", "Price is not a number"),
+        (6, "12345.5", "Customer ID is not a whole number"),
+        (6, "-Infinity", "Customer ID is not a number"),
+        (0, "  ", "missing Invoice"),
+        (1, "", "missing StockCode"),
+    ],
+)
+def test_one_bad_row_among_clean_ones_is_rejected_alone(empty, tmp_path, field, value, reason):
+    # The clean rows take the one-statement path; the single bad row must still be caught.
+    row = ["489600", "22100", "ONE BAD FIELD", "1", "2010-01-01 10:00:00", "1.0", "12345", "UK"]
+    row[field] = value
+    path = write_csv(tmp_path / "one_bad.csv", UCI_HEADER, GOOD_ROWS + [row])
+    result = empty("load", str(path))
+    assert "read 6, loaded 5, rejected 1" in result.stdout
+    assert empty.query("select source_row, reason from raw.rejected_lines")[0][0] == 7
+    assert empty.scalar("select reason from raw.rejected_lines").startswith(reason)
+
+
+def test_clean_rows_in_every_accepted_timestamp_shape_load(empty, tmp_path):
+    shapes = ["2010-01-02 03:04:05", "2010-01-02 03:04:05.250000000", "2010-01-02 03:04", "2010-1-2 3:04:05",
+              "1/2/2010 3:04", " 2010-01-02 03:04:05 ", "2010-01-02T03:04:05", "2010-01-02"]
+    rows = [["489700", "22200", "SHAPE", " 7 ", shape, " 1.5 ", " 12345 ", "UK"] for shape in shapes]
+    path = write_csv(tmp_path / "shapes.csv", UCI_HEADER, rows)
+    assert f"read {len(shapes)}, loaded {len(shapes)}, rejected 0" in empty("load", str(path)).stdout
+    loaded = _loaded(empty)
+    assert [r[6].date() for r in loaded] == [datetime(2010, 1, 2).date()] * len(shapes)
+    assert loaded[1][6] == datetime(2010, 1, 2, 3, 4, 5, 250000)
+    assert {(r[5], str(r[7]), int(r[8])) for r in loaded} == {(7, "1.5", 12345)}
+
+
 def test_parquet_with_either_header(empty, tmp_path):
     table = pa.table({
         "Invoice": ["489434", "C489449"], "StockCode": ["85048", "22087"], "Description": ["A", None],
