@@ -27,18 +27,43 @@
     (select coalesce(max(batch_id), 0) from {{ this }})
 {%- endmacro %}
 
+{#- The first batch `relation` must forget, and every later one with it: all of them when its
+    build fingerprint is not `fingerprint`, else the first batch it holds that `is_live` (a
+    condition on `held.batch_id`) says is gone. None when nothing is to be forgotten. Run as
+    its own query so the DELETE that follows has a plain `batch_id >=` bound its index serves;
+    the batches held are listed one index probe each (a loose index scan). -#}
+{% macro first_changed_batch(relation, fingerprint, is_live) -%}
+    {%- set query -%}
+        with recursive held (batch_id) as (
+            select min(batch_id) from {{ relation }}
+            union all
+            select (select min(later.batch_id) from {{ relation }} as later where later.batch_id > held.batch_id)
+            from held
+            where held.batch_id is not null
+        )
+        select
+            case
+                when (select build_fingerprint from {{ relation }} limit 1) is distinct from {{ fingerprint }}
+                    then (select min(batch_id) from {{ relation }})
+                else (select min(held.batch_id) from held where held.batch_id is not null and not ({{ is_live }}))
+            end
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0]) }}
+{%- endmacro %}
+
 {% macro forget_changed_batches() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where (select build_fingerprint from {{ this }} limit 1) is distinct from '{{ build_fingerprint() }}'
-            or batch_id >= (
-                select min(held.batch_id)
-                from (select distinct batch_id from {{ this }}) as held
-                where not exists (
-                    select 1 from {{ source('retail', 'load_batches') }} as live
-                    where live.batch_id = held.batch_id and live.status = 'loaded'
-                )
+    {%- set first = none -%}
+    {%- if execute and is_incremental() -%}
+        {%- set live -%}
+            exists (
+                select 1 from {{ source('retail', 'load_batches') }} as live
+                where live.batch_id = held.batch_id and live.status = 'loaded'
             )
+        {%- endset -%}
+        {%- set first = first_changed_batch(this, "'" ~ build_fingerprint() ~ "'", live) -%}
+    {%- endif -%}
+    {%- if first is not none -%}
+        delete from {{ this }} where batch_id >= {{ first }}
     {%- else -%}
         select 1
     {%- endif -%}

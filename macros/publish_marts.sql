@@ -143,22 +143,25 @@
     {%- endif -%}
     {%- for name in synced %}
         {%- set build = adapter.quote(build_schema) ~ '.' ~ adapter.quote(name) -%}
-        {%- set published = adapter.quote(published_schema) ~ '.' ~ adapter.quote(name) %}
+        {%- set published = adapter.quote(published_schema) ~ '.' ~ adapter.quote(name) -%}
+        {%- set first = none -%}
+        {#- Asked of the database: publishing just moved tables behind dbt's relation cache. -#}
+        {%- if run_query("select to_regclass('" ~ build ~ "') is not null").columns[0].values()[0] -%}
+            {%- set first = first_changed_batch(
+                build,
+                '(select build_fingerprint from ' ~ published ~ ' limit 1)',
+                'exists (select 1 from ' ~ published ~ ' as live where live.batch_id = held.batch_id)'
+            ) -%}
+        {%- endif %}
         do $sync$
         begin
             if to_regclass('{{ build }}') is null then
                 -- The previous version had other columns and was not handed back.
                 create table {{ build }} (like {{ published }} including all);
             end if;
-            delete from {{ build }}
-            where
-                (select build_fingerprint from {{ build }} limit 1)
-                is distinct from (select build_fingerprint from {{ published }} limit 1)
-                or batch_id >= (
-                    select min(held.batch_id)
-                    from (select distinct batch_id from {{ build }}) as held
-                    where not exists (select 1 from {{ published }} as live where live.batch_id = held.batch_id)
-                );
+            {%- if first is not none %}
+            delete from {{ build }} where batch_id >= {{ first }};
+            {%- endif %}
             insert into {{ build }}
             select * from {{ published }}
             where batch_id > (select coalesce(max(batch_id), 0) from {{ build }});

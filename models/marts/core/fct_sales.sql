@@ -2,6 +2,7 @@
     materialized='incremental',
     on_schema_change='fail',
     pre_hook="{{ forget_changed_batches() }}",
+    indexes=[{'columns': ['batch_id']}],
 ) }}
 
 with

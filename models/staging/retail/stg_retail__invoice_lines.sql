@@ -2,6 +2,7 @@
     materialized='incremental',
     on_schema_change='fail',
     pre_hook="{{ forget_changed_batches() }}",
+    indexes=[{'columns': ['batch_id']}],
 ) }}
 -- Incremental by load batch (macros/incremental_by_batch.sql): a run stages only the
 -- batches loaded since the last one; duplicates are ranked against earlier batches.
