@@ -295,14 +295,26 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
     return {str(k): v for k, v in rows.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
+PARTS = ["load", "build", "notebook", "incremental", "scale"]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parts = ["load", "build", "notebook", "incremental", "scale"]
-    parser.add_argument("parts", nargs="*", default=parts, choices=parts)
+    # No `choices` here: argparse checks an empty list of parts against them and fails.
+    parser.add_argument("parts", nargs="*", metavar="part", help=f"any of {', '.join(PARTS)} (default: all)")
     parser.add_argument("--runs", type=int, default=3, help="runs per timing (median reported)")
     parser.add_argument("--scales", default="1,3,10", help="comma-separated multiples of the real size (one run each)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     options = parser.parse_args(argv)
+    unknown = [part for part in options.parts if part not in PARTS]
+    if unknown:
+        parser.error(f"unknown part {unknown[0]!r}: choose from {', '.join(PARTS)}")
+    options.parts = options.parts or PARTS
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
     if any(p != "scale" for p in options.parts) and not REAL.exists():
         print(f"bench: needs the real dataset at {REAL}", file=sys.stderr)
         return 2

@@ -1,5 +1,6 @@
-"""The two pandas peers in bench/notebook.py compute the same thing: the bench compares the
-warehouse with both, so a peer that answered a different question would flatter one side."""
+"""The bench harness. The two pandas peers in bench/notebook.py compute the same thing: the
+bench compares the warehouse with both, so a peer that answered a different question would
+flatter one side. And `python bench/run.py` alone runs every part."""
 
 from __future__ import annotations
 
@@ -39,3 +40,13 @@ def test_notebook_style_answers_what_the_vectorised_peer_answers(sample):
                                   check_dtype=False)
 
     assert slow["distribution"] == pytest.approx(notebook.invoice_distribution(frame))
+
+
+def test_bench_runs_every_part_when_none_is_named():
+    # `python bench/run.py` with no arguments is the one command that prints every figure.
+    import run
+
+    assert run.parse_args([]).parts == ["load", "build", "notebook", "incremental", "scale"]
+    assert run.parse_args(["scale", "--scales", "1,3"]).parts == ["scale"]
+    with pytest.raises(SystemExit):
+        run.parse_args(["nope"])
