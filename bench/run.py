@@ -20,6 +20,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -42,18 +43,37 @@ HOME = Path(ENV["LGS_HOME"])
 
 
 def measure(*command: str, check: bool = True) -> dict:
-    """Run a command; its wall time and peak resident memory (its own and its children's).
-    Linux counts a child's peak from the fork, so it is never below this script's own size
-    at that moment: the figure is an upper bound for the command."""
+    """Run a command; its wall time and its peak resident memory.
+
+    The peak is the process's own high-water mark (VmHWM, which starts afresh at exec),
+    read from /proc while it runs: the rusage figure would also count this script's memory
+    at the fork, which after the pandas part is a gigabyte. Children of the command (psql,
+    pg_ctl) are not counted; `lgs` loads and runs dbt in its own process."""
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak_kb = 0
+
+    def watch() -> None:
+        nonlocal peak_kb
+        status = Path(f"/proc/{process.pid}/status")
+        while process.poll() is None:
+            try:
+                for line in status.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     output = process.stdout.read().decode(errors="replace")
-    _, status, usage = os.wait4(process.pid, 0)
+    process.wait()
     seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
+    watcher.join()
     if check and process.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} exited {process.returncode}:\n{output[-3000:]}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, "output": output}
+    return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "output": output}
 
 
 def lgs(*args: str, check: bool = True) -> dict:

@@ -50,3 +50,14 @@ def test_bench_runs_every_part_when_none_is_named():
     assert run.parse_args(["scale", "--scales", "1,3"]).parts == ["scale"]
     with pytest.raises(SystemExit):
         run.parse_args(["nope"])
+
+
+def test_bench_memory_is_the_commands_own_peak():
+    import run
+
+    ballast = bytearray(400 * 1024 * 1024)  # this process is big; a small command must not look big
+    small = run.measure(sys.executable, "-c", "import time; time.sleep(0.3)")
+    big = run.measure(sys.executable, "-c", "x = bytearray(300 * 1024 * 1024); import time; time.sleep(0.3)")
+    del ballast
+    assert 0 < small["peak_rss_mb"] < 100
+    assert 300 <= big["peak_rss_mb"] < 450
