@@ -207,13 +207,7 @@ def bench_notebook(runs: int) -> dict:
     def in_process(style: str):
         def run() -> dict:
             started = time.perf_counter()
-            if style == "notebook":
-                notebook.notebook_style(REAL)
-            else:
-                frame = notebook.read(REAL)
-                notebook.invoice_distribution(frame)
-                notebook.monthly(frame)
-                notebook.rfm(frame)
+            notebook.STYLES[style](REAL)
             return {"seconds": time.perf_counter() - started}
         return run
 
