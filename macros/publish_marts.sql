@@ -144,9 +144,10 @@
     {%- for name in synced %}
         {%- set build = adapter.quote(build_schema) ~ '.' ~ adapter.quote(name) -%}
         {%- set published = adapter.quote(published_schema) ~ '.' ~ adapter.quote(name) -%}
-        {%- set first = none -%}
         {#- Asked of the database: publishing just moved tables behind dbt's relation cache. -#}
-        {%- if run_query("select to_regclass('" ~ build ~ "') is not null").columns[0].values()[0] -%}
+        {%- set exists = run_query("select to_regclass('" ~ build ~ "') is not null").columns[0].values()[0] -%}
+        {%- set first = none -%}
+        {%- if exists -%}
             {%- set first = first_changed_batch(
                 build,
                 '(select build_fingerprint from ' ~ published ~ ' limit 1)',
@@ -155,11 +156,10 @@
         {%- endif %}
         do $sync$
         begin
-            if to_regclass('{{ build }}') is null then
-                -- The previous version had other columns and was not handed back.
-                create table {{ build }} (like {{ published }} including all);
-            end if;
-            {%- if first is not none %}
+            {%- if not exists %}
+            -- The previous version had other columns and was not handed back.
+            create table {{ build }} (like {{ published }} including all);
+            {%- elif first is not none %}
             delete from {{ build }} where batch_id >= {{ first }};
             {%- endif %}
             insert into {{ build }}
