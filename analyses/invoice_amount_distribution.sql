@@ -4,9 +4,9 @@
 with
 
 placed_orders as (
-    select gross_amount as amount
+    select net_amount as amount
     from {{ ref('fct_orders') }}
-    where order_type = 'sale' and gross_amount > 0
+    where is_placed and net_amount > 0
 ),
 
 cutoff as (

@@ -17,9 +17,10 @@
             execute format('grant %I to %I', '{{ role }}', current_user);
         end if;
     end
-    $$;
+    $${%- if target.name == 'prod' %};
     create schema if not exists marts;
     grant usage on schema marts to "{{ role }}";
+    {%- endif %}
 {%- endmacro %}
 
 {% macro default__create_analyst_role() -%}

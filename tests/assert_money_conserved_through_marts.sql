@@ -1,13 +1,12 @@
--- Reconciliation: money is conserved from the kept staging lines to fct_sales, to
--- fct_orders and to monthly_kpis. Returns each layer whose total differs.
+-- Reconciliation: money is conserved from staging (minus the lines dropped as duplicates)
+-- to fct_sales, fct_orders and monthly_kpis. Returns each layer whose total differs.
 with
 
 totals as (
     select
-        'staging (kept lines)' as layer,
-        sum(line_amount) as total
-    from {{ ref('stg_retail__invoice_lines') }}
-    where not ({{ var('dedupe_exact_duplicates') }} and is_exact_duplicate)
+        'staging minus dropped duplicates' as layer,
+        (select sum(line_amount) from {{ ref('stg_retail__invoice_lines') }})
+        - coalesce((select sum(line_amount) from {{ ref('dropped_duplicate_lines') }}), 0) as total
     union all
     select
         'fct_sales' as layer,
@@ -16,7 +15,7 @@ totals as (
     union all
     select
         'fct_orders' as layer,
-        sum(gross_amount) as total
+        sum(net_amount) as total
     from {{ ref('fct_orders') }}
     union all
     select
@@ -27,7 +26,7 @@ totals as (
 
 reference as (
     select total as expected from totals
-    where layer = 'staging (kept lines)'
+    where layer = 'staging minus dropped duplicates'
 )
 
 select

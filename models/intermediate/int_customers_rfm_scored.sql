@@ -1,20 +1,26 @@
--- R, F and M scores 1-5 per customer by the method in var `rfm_scoring` (macro rfm_score).
--- Recency is scored on the ordered values and reversed, so 5 = most recent.
--- As in the notebook, frequency is first replaced by its rank (ties by customer id), so
--- quantile edges never coincide on the many customers with one or two orders.
+-- R, F and M scores 1-5 per customer with a purchase, by the method in var `rfm_scoring`
+-- (macro rfm_score). Recency is scored on the ordered values and reversed, so 5 = most
+-- recent. As in the notebook, frequency is first replaced by its rank (ties by customer
+-- id), so quantile edges never coincide on the many customers with one or two orders.
 {%- set buckets = var('rfm_buckets') %}
 
 with
 
-measured as (
-    select * from {{ ref('int_customers_rfm_measured') }}
+customers as (
+    select * from {{ ref('int_customers_summarised') }}
+    where purchase_count > 0
 ),
 
-ranked as (
+measured as (
     select
-        *,
-        row_number() over (order by frequency, customer_id) as frequency_rank
-    from measured
+        customer_id,
+        days_since_last_purchase as recency_days,
+        purchase_count as frequency,
+        cast(purchase_revenue as {{ type_money() }}) as monetary,
+        last_purchase_at,
+        rfm_as_of,
+        row_number() over (order by purchase_count, customer_id) as frequency_rank
+    from customers
 ),
 
 -- Quantile edges (used by `rfm_scoring: quantile`; a few cheap aggregates otherwise).
@@ -23,14 +29,14 @@ edges as (
         {{ rfm_quantile_edges('recency_days', 'recency_edge') }},
         {{ rfm_quantile_edges('frequency_rank', 'frequency_edge') }},
         {{ rfm_quantile_edges('monetary', 'monetary_edge') }}
-    from ranked
+    from measured
 ),
 
 with_edges as (
     select
-        ranked.*,
+        measured.*,
         edges.*
-    from ranked
+    from measured
     cross join edges
 ),
 

@@ -126,9 +126,10 @@ def build(args: tuple[str, ...]) -> None:
     profile; extra ARGS go to dbt (--vars also to the freshness check). Marts are published
     to analysts only when every model and test passed."""
     from lgs.database import ensure_server
-    from lgs.dbt import run_dbt, shared_options
+    from lgs.dbt import run_dbt, shared_options, with_target
 
     connection = ensure_server()
+    args = with_target(args, "prod")
     if not run_dbt(["source", "freshness", *shared_options(args)], connection):
         raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"
                        " var raw_freshness_error_days; nothing was built")

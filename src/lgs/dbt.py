@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Sequence
@@ -33,6 +34,62 @@ def dbt_environment(connection: Connection) -> dict[str, str]:
     return env
 
 
+# dbt commands that only read the models. On target prod they look at the published marts
+# themselves; `build`, `run` and `seed` write through the build schema and publish.
+READING_COMMANDS = {"test", "docs", "compile", "show", "ls", "list"}
+
+
+def option_value(args: Sequence[str], *names: str) -> str | None:
+    """The value of the last `--name VALUE` or `--name=VALUE` among `args`, else None."""
+    found = None
+    for position, arg in enumerate(args):
+        if arg in names and position + 1 < len(args):
+            found = args[position + 1]
+        elif arg.startswith(tuple(f"{name}=" for name in names)):
+            found = arg.split("=", 1)[1]
+    return found
+
+
+def target_of(args: Sequence[str]) -> str:
+    """The dbt target a command line runs on: --target, else LGS_TARGET, else the profile's dev."""
+    return option_value(args, "--target", "-t") or os.environ.get("LGS_TARGET") or "dev"
+
+
+def with_target(args: Sequence[str], target: str) -> list[str]:
+    """`args` on `target` unless they name a target themselves."""
+    args = list(args)
+    return args if option_value(args, "--target", "-t") else [*args, "--target", target]
+
+
+def with_vars(args: Sequence[str], **defaults: object) -> list[str]:
+    """`args` with `defaults` merged under the vars they pass (theirs win)."""
+    import yaml
+
+    given = option_value(args, "--vars")
+    try:
+        merged = {**defaults, **(yaml.safe_load(given) or {} if given else {})}
+    except yaml.YAMLError as exc:
+        raise LgsError(f"--vars is not YAML: {str(exc).splitlines()[0]}") from None
+    rest, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--vars":
+            skip = True
+        elif not arg.startswith("--vars="):
+            rest.append(arg)
+    return [*rest, "--vars", json.dumps(merged, default=str)]
+
+
+def for_target(args: Sequence[str]) -> list[str]:
+    """On target prod, a command that only reads (test, docs, compile, show, ls) resolves the
+    marts to the published `marts` schema, not the build schema."""
+    args = list(args)
+    if target_of(args) == "prod" and args and args[0] in READING_COMMANDS:
+        return with_vars(args, publish_marts=False)
+    return args
+
+
 def shared_options(args: Sequence[str]) -> list[str]:
     """The options of a `dbt build` command line that other dbt commands must share (--vars,
     --target), so a gate checks the same thresholds the build uses."""
@@ -57,7 +114,7 @@ def run_dbt(args: Sequence[str], connection: Connection) -> bool:
     try:
         from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(list(args))
+        result = dbtRunner().invoke(for_target(args))
     finally:
         os.environ.clear()
         os.environ.update(saved)

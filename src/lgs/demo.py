@@ -31,7 +31,7 @@ def run_demo(lines: int, seed: int, say: Callable[[str], None]) -> None:
         say(f"generated {written:,} sample lines: {sample}")
         load_paths(connection, [sample], report=say)
     say("running dbt build ...")
-    if not run_dbt(["build"], connection):
+    if not run_dbt(["build", "--target", "prod"], connection):
         raise LgsError("dbt build failed: see the errors above")
     site = generate_docs()
     say("")

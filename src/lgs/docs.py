@@ -24,7 +24,7 @@ def generate_docs() -> Path:
     from lgs.database import ensure_server
     from lgs.dbt import run_dbt
 
-    if not run_dbt(["docs", "generate", "--static"], ensure_server()):
+    if not run_dbt(["docs", "generate", "--static", "--target", "prod"], ensure_server()):
         raise LgsError("dbt docs generate failed: see the errors above")
     return site_dir()
 

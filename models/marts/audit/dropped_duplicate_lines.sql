@@ -6,28 +6,33 @@ invoice_lines as (
     select * from {{ ref('stg_retail__invoice_lines') }}
 ),
 
+ranked as (
+    select * from {{ ref('int_invoice_lines_ranked') }}
+),
+
 final as (
     select
-        invoice_line_id,
-        original_invoice_line_id,
+        invoice_lines.invoice_line_id,
+        ranked.original_invoice_line_id,
         'exact duplicate of an earlier line (dedupe_exact_duplicates)' as drop_reason,
-        duplicate_rank,
-        invoice_id,
-        stock_code,
-        description,
-        quantity,
-        invoiced_at,
-        unit_price,
-        line_amount,
-        customer_id,
-        country,
-        batch_id,
-        source_file,
-        source_sheet,
-        source_row
+        ranked.duplicate_rank,
+        invoice_lines.invoice_id,
+        invoice_lines.stock_code,
+        invoice_lines.description,
+        invoice_lines.quantity,
+        invoice_lines.invoiced_at,
+        invoice_lines.unit_price,
+        invoice_lines.line_amount,
+        invoice_lines.customer_id,
+        invoice_lines.country,
+        invoice_lines.batch_id,
+        invoice_lines.source_file,
+        invoice_lines.source_sheet,
+        invoice_lines.source_row
     from invoice_lines
-    where
-        {{ 'is_exact_duplicate' if var('dedupe_exact_duplicates') else '1 = 0' }}
+    inner join ranked
+        on invoice_lines.invoice_line_id = ranked.invoice_line_id
+    where {{ is_dropped_duplicate('ranked.duplicate_rank') }}
 )
 
 select * from final

@@ -1,26 +1,13 @@
--- A calendar from the first to the last invoice date (dbt's cross-database date_spine),
+-- A calendar from the first to the last invoice date (dbt_utils' cross-database date_spine),
 -- with the parts marts and analysts group by.
-{%- set bounds_sql -%}
-    select
-        cast(min(invoice_date) as {{ dbt.type_string() }}),
-        cast(max(invoice_date) as {{ dbt.type_string() }})
-    from {{ ref('int_invoice_lines_deduplicated') }}
-{%- endset -%}
-{%- set first_day, last_day = '2009-12-01', '2009-12-01' -%}
-{%- if execute -%}
-    {%- set bounds = run_query(bounds_sql) -%}
-    {%- if bounds.rows and bounds.rows[0][0] is not none -%}
-        {%- set first_day, last_day = bounds.rows[0][0], bounds.rows[0][1] -%}
-    {%- endif -%}
-{%- endif %}
-
 with
 
 spine as (
-    {{ dbt.date_spine(
+    -- The bounds are subqueries, which dbt_utils evaluates to count the days.
+    {{ dbt_utils.date_spine(
         'day',
-        "cast('" ~ first_day ~ "' as date)",
-        dbt.dateadd('day', 1, "cast('" ~ last_day ~ "' as date)")
+        "(select first_invoice_date from " ~ ref('int_reference_date') ~ ")",
+        "(select " ~ dbt.dateadd('day', 1, 'last_invoice_date') ~ " from " ~ ref('int_reference_date') ~ ")"
     ) }}
 ),
 

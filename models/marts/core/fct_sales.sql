@@ -1,18 +1,9 @@
-{{ config(
-    materialized='incremental',
-    on_schema_change='fail',
-    pre_hook="{{ forget_changed_batches() }}",
-    indexes=[{'columns': ['batch_id']}],
-) }}
-
+-- One row per invoice line kept: what was sold, cancelled or adjusted, to whom, when and
+-- for how much. Guest lines carry the unknown-customer key.
 with
 
 invoice_lines as (
-    -- Incremental by load batch (macros/incremental_by_batch.sql).
     select * from {{ ref('int_invoice_lines_deduplicated') }}
-    {% if is_incremental() -%}
-        where batch_id > {{ batch_watermark() }}
-    {%- endif %}
 ),
 
 final as (
@@ -36,8 +27,7 @@ final as (
         batch_id,
         source_file,
         source_sheet,
-        source_row,
-        build_fingerprint
+        source_row
     from invoice_lines
 )
 

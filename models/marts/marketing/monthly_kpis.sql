@@ -1,86 +1,39 @@
--- One row per calendar month of invoice date: the notebook's marketing KPIs, counted
--- directly (DESIGN: Business rules / Monthly KPIs).
+-- One row per calendar month of invoice date: the notebook's marketing KPIs, counted from
+-- the glossary's definitions in `int_orders` (placed, cancelled, amounts) and
+-- `int_customers_summarised` (a customer's first order).
 with
-
-invoice_lines as (
-    select * from {{ ref('int_invoice_lines_deduplicated') }}
-),
 
 months as (
     select distinct month_start from {{ ref('dim_dates') }}
 ),
 
-lines_by_month as (
-    -- Only the columns the KPIs need: this is read twice, so it is kept narrow.
-    select
-        cast({{ dbt.date_trunc('month', 'invoice_date') }} as date) as month_start,
-        invoice_id,
-        customer_id,
-        line_type,
-        is_sale,
-        is_cancellation,
-        line_amount
-    from invoice_lines
+orders as (
+    select * from {{ ref('int_orders') }}
 ),
 
-per_invoice as (
-    -- One row per month and invoice (counting these is cheaper than count(distinct)).
-    select
-        month_start,
-        invoice_id,
-        bool_or(line_type not in ('cancellation', 'adjustment')) as is_placed,
-        bool_or(is_cancellation) as has_cancellation,
-        sum(case when is_sale then line_amount else 0 end) as gross_sales,
-        sum(case when is_cancellation then line_amount else 0 end) as cancelled_sales,
-        sum(line_amount) as net_sales
-    from lines_by_month
-    group by month_start, invoice_id
-),
-
-customer_months as (
-    -- One row per identified customer and month with any line.
-    select
-        month_start,
-        customer_id
-    from lines_by_month
-    where customer_id is not null
-    group by month_start, customer_id
-),
-
-first_month_per_customer as (
-    select
-        customer_id,
-        min(month_start) as first_month
-    from customer_months
-    group by customer_id
-),
-
-active_per_month as (
-    select
-        month_start,
-        count(*) as active_customers
-    from customer_months
-    group by month_start
+customers as (
+    select * from {{ ref('int_customers_summarised') }}
 ),
 
 per_month as (
     select
-        month_start,
+        order_month as month_start,
         count(case when is_placed then 1 end) as orders_placed,
-        count(case when has_cancellation then 1 end) as orders_cancelled,
-        sum(gross_sales) as gross_sales,
-        sum(cancelled_sales) as cancelled_sales,
-        sum(net_sales) as net_sales
-    from per_invoice
-    group by month_start
+        count(case when is_cancelled then 1 end) as orders_cancelled,
+        sum(gross_amount) as gross_sales,
+        sum(cancelled_amount) as cancelled_sales,
+        sum(net_amount) as net_sales,
+        count(distinct customer_id) as active_customers
+    from orders
+    group by order_month
 ),
 
 new_per_month as (
     select
-        first_month as month_start,
+        cast({{ dbt.date_trunc('month', 'first_seen_at') }} as date) as month_start,
         count(*) as new_customers
-    from first_month_per_customer
-    group by first_month
+    from customers
+    group by 1
 ),
 
 combined as (
@@ -91,13 +44,11 @@ combined as (
         coalesce(per_month.gross_sales, 0) as gross_sales,
         coalesce(per_month.cancelled_sales, 0) as cancelled_sales,
         coalesce(per_month.net_sales, 0) as net_sales,
-        coalesce(active_per_month.active_customers, 0) as active_customers,
+        coalesce(per_month.active_customers, 0) as active_customers,
         coalesce(new_per_month.new_customers, 0) as new_customers
     from months
     left join per_month
         on months.month_start = per_month.month_start
-    left join active_per_month
-        on months.month_start = active_per_month.month_start
     left join new_per_month
         on months.month_start = new_per_month.month_start
 ),

@@ -1,0 +1,65 @@
+{{ config(
+    materialized='incremental',
+    on_schema_change='fail',
+    pre_hook="{{ forget_batches_after_removed() }}",
+    indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}],
+) }}
+-- Each line's place among the lines equal to it in every source column, in load order
+-- (batch, sheet, row): 1 for the original, 2 and up for the copies. Only what the load
+-- order decides is kept here, none of the business rules, so a changed rule never leaves
+-- stale rows behind. Incremental by load batch: a run ranks the batches loaded since the
+-- last one against the lines already ranked; when a batch is removed from raw (`lgs load
+-- --replace`), the pre-hook forgets it and every later batch, which this run then ranks again.
+
+with
+
+new_lines as (
+    select
+        invoice_line_id,
+        duplicate_key,
+        batch_id,
+        source_sheet,
+        source_row
+    from {{ ref('stg_retail__invoice_lines') }}
+    {% if is_incremental() -%}
+        where batch_id > (select coalesce(max(batch_id), 0) from {{ this }})
+    {%- endif %}
+),
+
+earlier_copies as (
+    -- Copies of a new line ranked by earlier runs: how many, and the original among them.
+    {% if is_incremental() -%}
+        select
+            duplicate_key,
+            count(*) as copies,
+            min(original_invoice_line_id) as original_invoice_line_id
+        from {{ this }}
+        where duplicate_key in (select new_lines.duplicate_key from new_lines)
+        group by duplicate_key
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as duplicate_key,
+            cast(0 as {{ dbt.type_bigint() }}) as copies,
+            cast(null as {{ dbt.type_string() }}) as original_invoice_line_id
+        where 1 = 0
+    {%- endif %}
+),
+
+final as (
+    select
+        new_lines.invoice_line_id,
+        new_lines.duplicate_key,
+        coalesce(earlier_copies.copies, 0) + row_number() over duplicate_group as duplicate_rank,
+        coalesce(
+            earlier_copies.original_invoice_line_id, first_value(new_lines.invoice_line_id) over duplicate_group
+        ) as original_invoice_line_id,
+        new_lines.batch_id
+    from new_lines
+    left join earlier_copies on new_lines.duplicate_key = earlier_copies.duplicate_key
+    window duplicate_group as (
+        partition by new_lines.duplicate_key
+        order by new_lines.batch_id, new_lines.source_sheet, new_lines.source_row
+    )
+)
+
+select * from final

@@ -1,0 +1,77 @@
+-- One row per invoice (an order): the one definition of an order's type, whether it counts
+-- as placed, cancelled or a purchase, its customer or guest, its time and its amounts.
+-- Every mart that counts orders, purchases or customers builds on this model.
+with
+
+invoice_lines as (
+    select * from {{ ref('int_invoice_lines_deduplicated') }}
+),
+
+per_invoice as (
+    select
+        invoice_id,
+        min(invoiced_at) as invoiced_at,
+        max(customer_id) as customer_id,
+        max(country) as country,
+        count(*) as line_count,
+        sum(quantity) as item_count,
+        max(case when is_cancellation then 1 else 0 end) as has_cancellation_line,
+        max(case when line_type = 'adjustment' then 1 else 0 end) as has_adjustment_line,
+        max(case when is_sale then 1 else 0 end) as has_sale_line,
+        max(case when is_sale and unit_price > 0 then 1 else 0 end) as has_priced_sale_line,
+        sum(case when is_sale then line_amount else 0 end) as gross_amount,
+        sum(case when is_cancellation then line_amount else 0 end) as cancelled_amount,
+        sum(line_amount) as net_amount,
+        sum(case when is_sale and unit_price > 0 then line_amount else 0 end) as priced_sale_amount
+    from invoice_lines
+    group by invoice_id
+),
+
+typed as (
+    select
+        *,
+        -- Line types follow the invoice prefix, so an invoice's lines agree on C and A.
+        case
+            when has_cancellation_line = 1 then 'cancellation'
+            when has_adjustment_line = 1 then 'adjustment'
+            when has_sale_line = 1 then 'sale'
+            else 'stock_adjustment'
+        end as order_type
+    from per_invoice
+),
+
+classified as (
+    select
+        *,
+        {{ is_placed_order('order_type') }} as is_placed,
+        order_type = 'cancellation' as is_cancelled,
+        customer_id is null as is_guest
+    from typed
+),
+
+final as (
+    select
+        invoice_id,
+        invoiced_at,
+        cast(invoiced_at as date) as invoice_date,
+        cast({{ dbt.date_trunc('month', 'invoiced_at') }} as date) as order_month,
+        customer_id,
+        is_guest,
+        country,
+        order_type,
+        is_placed,
+        is_cancelled,
+        -- A purchase: a placed order of an identified customer with a sale line at a positive price.
+        is_placed and not is_guest and has_priced_sale_line = 1 as is_purchase,
+        line_count,
+        item_count,
+        gross_amount,
+        cancelled_amount,
+        net_amount,
+        case
+            when is_placed and not is_guest and has_priced_sale_line = 1 then priced_sale_amount
+        end as purchase_amount
+    from classified
+)
+
+select * from final
