@@ -63,8 +63,10 @@ class Lgs:
     def reset(self) -> None:
         """An empty warehouse: no raw data, no built models."""
         with psycopg.connect(self.url, autocommit=True) as conn:
-            for schema in ("raw", "staging", "intermediate", "marts", "marts_build", "analytics"):
-                conn.execute(f"drop schema if exists {schema} cascade")
+            schemas = conn.execute("select nspname from pg_namespace where nspname not like 'pg\\_%%'"
+                                   " and nspname not in ('information_schema', 'public')").fetchall()
+            for (schema,) in schemas:
+                conn.execute(f'drop schema if exists "{schema}" cascade')
 
 
 @pytest.fixture(scope="session")

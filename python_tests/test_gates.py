@@ -33,7 +33,7 @@ def test_a_failing_test_publishes_nothing(warehouse, tmp_path):
     # while fct_sales and the other marts build fine in marts_build with the new lines.
     result = warehouse("build", "--vars", json.dumps({"rfm_as_of": "2001-01-01"}), check=False)
     assert result.returncode == 1
-    assert "accepted_range_int_customers_rfm_measured_recency_days" in result.stdout, result.stdout[-3000:]
+    assert "dbt_utils_accepted_range_rfm_segments_recency_days__0" in result.stdout, result.stdout[-3000:]
     assert "Marts NOT published" in result.stdout
     assert "analysts still see the previous marts" in result.stderr
     # The new lines were built and tested in marts_build, but never reached analysts.

@@ -46,6 +46,7 @@ def test_readme_queries_run_as_the_analyst(built, index):
         "select count(*) from raw.load_batches",
         "select count(*) from staging.stg_retail__invoice_lines",
         "select count(*) from intermediate.int_customers_rfm_scored",
+        "select count(*) from intermediate.int_orders",
         "select count(*) from marts_build.fct_sales",
         "select count(*) from marts_build.rfm_segment_map",
         "delete from marts.rfm_segments",
@@ -106,7 +107,7 @@ def test_unknown_segment_lists_the_valid_ones(built, tmp_path):
 
 
 def test_analyses_compile_and_run(built):
-    built("dbt", "compile", "--select", "resource_type:analysis")
+    built("dbt", "compile", "--target", "prod", "--select", "resource_type:analysis")
     compiled = sorted((built_target(built) / "compiled" / "lgs_warehouse" / "analyses").glob("*.sql"))
     assert len(compiled) == 5
     for path in compiled:

@@ -1,0 +1,134 @@
+"""One definition per business rule, and a plain dbt shape: the marts agree with each other
+(and the agreement tests fail when one drifts), a changed rule macro changes the rows on
+the next build, a developer's build never touches what analysts read, and dbt Labs'
+project evaluator passes."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def warehouse(lgs, tmp_path_factory):
+    lgs.reset()
+    path = tmp_path_factory.mktemp("definitions") / "base.csv"
+    lgs("generate", "--lines", "6000", "--seed", "41", "--out", str(path))
+    lgs("load", str(path))
+    lgs("build")
+    return lgs
+
+
+def _tamper_and_test(lgs, statement: str, test: str) -> str:
+    """Change a published mart behind dbt's back, run one agreement test on prod, rebuild."""
+    with psycopg.connect(lgs.url, autocommit=True) as conn:
+        conn.execute(statement)
+    try:
+        result = lgs("dbt", "test", "--target", "prod", "--select", test, check=False)
+        assert result.returncode == 1, result.stdout[-3000:]
+        return result.stdout
+    finally:
+        lgs("build")
+
+
+def test_marts_agree_on_every_customer_and_month(warehouse):
+    # The same figures, read from different marts, are equal (and the singular tests passed
+    # in the build). Counted here straight from the published tables as an analyst would.
+    rows = warehouse.query(
+        "select count(*) filter (where c.last_purchase_at is distinct from r.last_purchase_at"
+        " or c.purchase_count <> r.frequency or c.purchase_revenue <> r.monetary"
+        " or c.days_since_last_purchase <> r.recency_days), count(*)"
+        " from marts.rfm_segments r join marts.dim_customers c using (customer_id)")[0]
+    assert rows[0] == 0 and rows[1] == warehouse.scalar("select count(*) from marts.dim_customers"
+                                                        " where purchase_count > 0")
+    placed = warehouse.query("select (select sum(orders_placed) from marts.monthly_kpis),"
+                             " (select count(*) from marts.fct_orders where is_placed),"
+                             " (select sum(order_count) from marts.dim_customers),"
+                             " (select count(*) from marts.fct_orders where is_placed and not is_guest)")[0]
+    assert placed[0] == placed[1] and placed[2] == placed[3]
+    assert warehouse.scalar("select sum(new_customers) from marts.monthly_kpis") == \
+        warehouse.scalar("select count(*) from marts.dim_customers")
+
+
+@pytest.mark.parametrize(("statement", "test", "problem"), [
+    ("update marts.rfm_segments set last_purchase_at = last_purchase_at - interval '1 day'"
+     " where customer_id = (select min(customer_id) from marts.rfm_segments)",
+     "assert_marts_agree_on_customers", "last purchase"),
+    ("update marts.dim_customers set purchase_count = purchase_count + 1"
+     " where customer_id = (select min(customer_id) from marts.rfm_segments)",
+     "assert_marts_agree_on_customers", "frequency"),
+    ("update marts.fct_orders set is_placed = not is_placed"
+     " where invoice_id = (select min(invoice_id) from marts.fct_orders)",
+     "assert_monthly_kpis_add_up_to_orders", ""),
+])
+def test_agreement_tests_fail_when_a_definition_drifts(warehouse, statement, test, problem):
+    out = _tamper_and_test(warehouse, statement, test)
+    assert re.search(rf"FAIL \d+ {test}", out), out[-3000:]
+
+
+def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_path):
+    """Edit a rule macro in a copy of the project: the next plain `lgs build` (no
+    --full-refresh) applies it to every line, old batches included."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "target", "logs", ".lgs*", "__pycache__", "*.egg-info", "site", "artifacts"))
+    env = dict(warehouse.env, LGS_PROJECT_DIR=str(project), DBT_TARGET_PATH=str(tmp_path / "target"))
+    before = warehouse.scalar("select count(*) from marts.dim_products where not is_product")
+    assert before > 0
+    macro = project / "macros" / "is_product_stock_code.sql"
+    text = macro.read_text()
+    assert ") then false" in text
+    macro.write_text(text.replace(") then false", ") then true"))  # service codes now count as products
+    warehouse("build", env=env)
+    after = warehouse.query("select count(*) filter (where not is_product),"
+                            " count(*) filter (where stock_code = 'POST' and is_product) from marts.dim_products")[0]
+    assert after[0] < before and after[0] == warehouse.scalar(
+        "select count(*) from marts.dim_products where stock_code like 'gift\\_%%'")
+    assert after[1] == warehouse.scalar("select count(*) from marts.dim_products where stock_code = 'POST'") == 1
+    warehouse("build")  # the repository's rule again
+    assert warehouse.scalar("select count(*) from marts.dim_products where not is_product") == before
+
+
+def test_a_dev_build_leaves_the_published_marts_untouched(warehouse):
+    digest = ("select count(*), md5(string_agg(x::text, '|' order by x::text)) from marts.{} x")
+    marts = ["fct_sales", "rfm_segments", "monthly_kpis"]
+    before = {m: warehouse.query(digest.format(m))[0] for m in marts}
+    relations = warehouse.query("select c.oid, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                                " where n.nspname in ('marts', 'marts_build') order by 1")
+    result = warehouse("dbt", "build", "--vars", json.dumps({"rfm_as_of": "2011-12-31"}),
+                       env=dict(warehouse.env, LGS_DEV_SCHEMA="dev_tester"))
+    assert "Publishing" not in result.stdout
+    assert warehouse.scalar("select count(*) from dev_tester_marts.rfm_segments") == \
+        warehouse.scalar("select count(*) from marts.rfm_segments")
+    assert str(warehouse.scalar("select min(rfm_as_of) from dev_tester_marts.rfm_segments")) == "2011-12-31"
+    assert {m: warehouse.query(digest.format(m))[0] for m in marts} == before
+    assert warehouse.query("select c.oid, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+                           " where n.nspname in ('marts', 'marts_build') order by 1") == relations
+    ci = warehouse("dbt", "run", "--target", "ci", "--select", "stg_retail__invoice_lines")
+    assert "ci_staging.stg_retail__invoice_lines" in ci.stdout
+
+
+def test_dbt_project_evaluator_passes(warehouse):
+    result = warehouse("dbt", "build", "--target", "ci", "--select", "package:dbt_project_evaluator",
+                       "dbt_project_evaluator_exceptions", "--vars", json.dumps({"evaluate_project": True}),
+                       check=False)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "PASS=" in result.stdout and " ERROR=0" in result.stdout and "FAIL" not in result.stdout.replace("FAIL=0", "")
+
+
+def test_docs_and_analyses_show_the_published_marts(warehouse):
+    warehouse("docs", "generate")
+    target = Path(warehouse.env["DBT_TARGET_PATH"])
+    manifest = json.loads((target / "manifest.json").read_text())
+    catalog = json.loads((target / "catalog.json").read_text())
+    mart = manifest["nodes"]["model.lgs_warehouse.rfm_segments"]
+    assert (mart["schema"], mart["relation_name"]) == ("marts", '"lgs"."marts"."rfm_segments"')
+    assert catalog["nodes"]["model.lgs_warehouse.rfm_segments"]["metadata"]["type"] == "BASE TABLE"
+    compiled = target / "compiled" / "lgs_warehouse" / "analyses" / "rfm_segment_sizes.sql"
+    assert '"marts"."rfm_segment_summary"' in compiled.read_text() or '"marts"."rfm_segments"' in compiled.read_text()
