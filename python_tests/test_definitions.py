@@ -85,7 +85,8 @@ def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_pa
     text = macro.read_text()
     assert ") then false" in text
     macro.write_text(text.replace(") then false", ") then true"))  # service codes now count as products
-    warehouse("build", env=env)
+    # The unit test pinning the rule fails on purpose under the edited macro: leave it out.
+    warehouse("build", "--exclude", "test_type:unit", env=env)
     after = warehouse.query("select count(*) filter (where not is_product),"
                             " count(*) filter (where stock_code = 'POST' and is_product) from marts.dim_products")[0]
     assert after[0] < before and after[0] == warehouse.scalar(

@@ -20,7 +20,7 @@ def _snapshot(lgs) -> dict[str, tuple]:
 
 def _staged(build_output: str) -> int:
     """Lines the incremental model ranked in this build."""
-    found = re.search(r"incremental model intermediate\.int_invoice_lines_ranked \.+ \S*\[\S*INSERT 0 (\d+)",
+    found = re.search(r"incremental model intermediate\.int_invoice_lines_ranked \.* *\S*\[\S*INSERT 0 (\d+)",
                       build_output)
     assert found, build_output[-2000:]
     return int(found.group(1))

@@ -39,13 +39,17 @@ audience_compared as (
         case
             when audience.customer_id is null then 'scored customer missing from campaign_audience'
             when segments.customer_id is null then 'campaign_audience row without an RFM row'
-            when cast(segments.last_purchase_at as date) <> audience.last_purchase_date then 'audience last purchase differs'
+            when
+                cast(segments.last_purchase_at as date) <> audience.last_purchase_date
+                then 'audience last purchase differs'
         end as problem
     from segments
     full outer join audience
         on segments.customer_id = audience.customer_id
 )
 
-select * from compared where problem is not null
+select * from compared
+where problem is not null
 union all
-select * from audience_compared where problem is not null
+select * from audience_compared
+where problem is not null

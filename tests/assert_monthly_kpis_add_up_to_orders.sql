@@ -19,7 +19,7 @@ from_customers as (
         cast({{ dbt.date_trunc('month', 'first_seen_at') }} as date) as month_start,
         count(*) as new_customers
     from {{ ref('dim_customers') }}
-    group by 1
+    group by {{ dbt.date_trunc('month', 'first_seen_at') }}
 ),
 
 kpis as (

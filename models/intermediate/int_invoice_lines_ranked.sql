@@ -20,9 +20,9 @@ new_lines as (
         batch_id,
         source_sheet,
         source_row
-    from {{ ref('stg_retail__invoice_lines') }}
+    from {{ ref('stg_retail__invoice_lines') }} as staged
     {% if is_incremental() -%}
-        where batch_id > (select coalesce(max(batch_id), 0) from {{ this }})
+        where staged.batch_id > (select coalesce(max(ranked.batch_id), 0) from {{ this }} as ranked)
     {%- endif %}
 ),
 
@@ -49,11 +49,11 @@ final as (
     select
         new_lines.invoice_line_id,
         new_lines.duplicate_key,
+        new_lines.batch_id,
         coalesce(earlier_copies.copies, 0) + row_number() over duplicate_group as duplicate_rank,
         coalesce(
             earlier_copies.original_invoice_line_id, first_value(new_lines.invoice_line_id) over duplicate_group
-        ) as original_invoice_line_id,
-        new_lines.batch_id
+        ) as original_invoice_line_id
     from new_lines
     left join earlier_copies on new_lines.duplicate_key = earlier_copies.duplicate_key
     window duplicate_group as (

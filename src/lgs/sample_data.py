@@ -100,6 +100,9 @@ class Generator:
             raise LgsError("--lines must be at least 1")
         self.target = lines
         self.rng = random.Random(seed)
+        # Each seed numbers its invoices in a range of its own, so files generated with
+        # different seeds never share an invoice number (real invoice numbers are unique).
+        self.first_invoice = FIRST_INVOICE + 100_000 * seed
         self.days = (LAST_DAY - FIRST_DAY).days + 1
         self.products = self._catalogue(max(60, min(4000, lines // 250)))
         self.product_cum = list(_cumulative(p.popularity for p in self.products))
@@ -266,7 +269,7 @@ class Generator:
     def rows(self) -> list[list[str]]:
         rng = self.rng
         out: list[list[str]] = []
-        number = FIRST_INVOICE
+        number = self.first_invoice
         for lines in self._invoices():
             for line in lines:
                 line.invoice = f"{line.invoice}{number}"

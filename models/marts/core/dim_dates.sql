@@ -2,8 +2,8 @@
 -- with the parts marts and analysts group by.
 with
 
+-- The bounds are subqueries, which dbt_utils evaluates to count the days.
 spine as (
-    -- The bounds are subqueries, which dbt_utils evaluates to count the days.
     {{ dbt_utils.date_spine(
         'day',
         "(select first_invoice_date from " ~ ref('int_reference_date') ~ ")",

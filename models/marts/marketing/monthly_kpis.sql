@@ -33,7 +33,7 @@ new_per_month as (
         cast({{ dbt.date_trunc('month', 'first_seen_at') }} as date) as month_start,
         count(*) as new_customers
     from customers
-    group by 1
+    group by {{ dbt.date_trunc('month', 'first_seen_at') }}
 ),
 
 combined as (

@@ -56,8 +56,6 @@ final as (
         customer_id,
         country,
         line_type,
-        line_type = 'sale' as is_sale,
-        line_type = 'cancellation' as is_cancellation,
         is_product,
         is_guest,
         duplicate_key,
@@ -65,7 +63,9 @@ final as (
         source_file,
         source_sheet,
         source_row,
-        loaded_at
+        loaded_at,
+        line_type = 'sale' as is_sale,
+        line_type = 'cancellation' as is_cancellation
     from classified
 )
 
