@@ -15,11 +15,11 @@ with
 
 new_lines as (
     select
-        invoice_line_id,
-        duplicate_key,
-        batch_id,
-        source_sheet,
-        source_row
+        staged.invoice_line_id,
+        staged.duplicate_key,
+        staged.batch_id,
+        staged.source_sheet,
+        staged.source_row
     from {{ ref('stg_retail__invoice_lines') }} as staged
     {% if is_incremental() -%}
         where staged.batch_id > (select coalesce(max(ranked.batch_id), 0) from {{ this }} as ranked)
