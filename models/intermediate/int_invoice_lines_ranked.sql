@@ -13,16 +13,32 @@
 
 with
 
+{% if is_incremental() -%}
+    watermark as (
+        -- The highest batch already ranked: this run ranks the batches above it.
+        select coalesce(max(batch_id), 0) as batch_id from {{ this }}
+    ),
+{%- endif %}
+
 new_lines as (
-    select
-        staged.invoice_line_id,
-        staged.duplicate_key,
-        staged.batch_id,
-        staged.source_sheet,
-        staged.source_row
-    from {{ ref('stg_retail__invoice_lines') }} as staged
     {% if is_incremental() -%}
-        where staged.batch_id > (select coalesce(max(ranked.batch_id), 0) from {{ this }} as ranked)
+        select
+            staged.invoice_line_id,
+            staged.duplicate_key,
+            staged.batch_id,
+            staged.source_sheet,
+            staged.source_row
+        from {{ ref('stg_retail__invoice_lines') }} as staged
+        cross join watermark
+        where staged.batch_id > watermark.batch_id
+    {%- else -%}
+        select
+            invoice_line_id,
+            duplicate_key,
+            batch_id,
+            source_sheet,
+            source_row
+        from {{ ref('stg_retail__invoice_lines') }}
     {%- endif %}
 ),
 
