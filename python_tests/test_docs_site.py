@@ -89,7 +89,8 @@ def test_overview_is_the_projects_own(site, page):
     page.goto(f"{site}/#!/overview")
     page.get_by_text("London Gift Shop customer analytics warehouse").first.wait_for(timeout=20_000)
     body = page.inner_text("body")
-    for phrase in ("Layers", "Business rules", "Where we differ from the notebook", "marts.rfm_segments"):
+    for phrase in ("Glossary: each business concept, defined once", "Layers", "Targets",
+                   "Where we differ from the notebook", "marts.rfm_segments"):
         assert phrase in body, phrase
     page.screenshot(path=str(SHOTS / "01_overview.png"))
 

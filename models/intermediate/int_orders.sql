@@ -18,11 +18,11 @@ per_invoice as (
         max(case when is_cancellation then 1 else 0 end) as has_cancellation_line,
         max(case when line_type = 'adjustment' then 1 else 0 end) as has_adjustment_line,
         max(case when is_sale then 1 else 0 end) as has_sale_line,
-        max(case when is_sale and unit_price > 0 then 1 else 0 end) as has_priced_sale_line,
+        max(case when is_priced_sale then 1 else 0 end) as has_priced_sale_line,
         sum(case when is_sale then line_amount else 0 end) as gross_amount,
         sum(case when is_cancellation then line_amount else 0 end) as cancelled_amount,
         sum(line_amount) as net_amount,
-        sum(case when is_sale and unit_price > 0 then line_amount else 0 end) as priced_sale_amount
+        sum(case when is_priced_sale then line_amount else 0 end) as priced_sale_amount
     from invoice_lines
     group by invoice_id
 ),

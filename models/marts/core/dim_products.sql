@@ -10,6 +10,7 @@ invoice_lines as (
         invoiced_at,
         is_product,
         is_sale,
+        is_priced_sale,
         unit_price,
         quantity,
         line_amount
@@ -42,9 +43,9 @@ per_code as (
     select
         stock_code,
         max(case when is_product then 1 else 0 end) as is_product_flag,
-        min(case when is_sale and unit_price > 0 then unit_price end) as min_unit_price,
-        max(case when is_sale and unit_price > 0 then unit_price end) as max_unit_price,
-        avg(case when is_sale and unit_price > 0 then unit_price end) as avg_unit_price,
+        min(case when is_priced_sale then unit_price end) as min_unit_price,
+        max(case when is_priced_sale then unit_price end) as max_unit_price,
+        avg(case when is_priced_sale then unit_price end) as avg_unit_price,
         min(case when is_sale then invoiced_at end) as first_sold_at,
         max(case when is_sale then invoiced_at end) as last_sold_at,
         count(case when is_sale then 1 end) as sale_line_count,

@@ -65,7 +65,9 @@ final as (
         source_row,
         loaded_at,
         line_type = 'sale' as is_sale,
-        line_type = 'cancellation' as is_cancellation
+        line_type = 'cancellation' as is_cancellation,
+        -- A sale at a positive price: the lines a purchase is made of (see the glossary).
+        line_type = 'sale' and unit_price > 0 as is_priced_sale
     from classified
 )
 
