@@ -133,3 +133,9 @@ def test_docs_and_analyses_show_the_published_marts(warehouse):
     assert catalog["nodes"]["model.lgs_warehouse.rfm_segments"]["metadata"]["type"] == "BASE TABLE"
     compiled = target / "compiled" / "lgs_warehouse" / "analyses" / "rfm_segment_sizes.sql"
     assert '"marts"."rfm_segment_summary"' in compiled.read_text() or '"marts"."rfm_segments"' in compiled.read_text()
+
+
+@pytest.mark.parametrize(("given", "said"), [("just-a-string", "must be a YAML mapping"), ("{a: [", "is not YAML")])
+def test_bad_vars_on_a_reading_command_is_a_one_line_error(lgs, given, said):
+    result = lgs("dbt", "test", "--target", "prod", "--vars", given, check=False)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and said in result.stderr, result.stderr

@@ -67,9 +67,12 @@ def with_vars(args: Sequence[str], **defaults: object) -> list[str]:
 
     given = option_value(args, "--vars")
     try:
-        merged = {**defaults, **(yaml.safe_load(given) or {} if given else {})}
+        theirs = yaml.safe_load(given) if given else {}
     except yaml.YAMLError as exc:
         raise LgsError(f"--vars is not YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(theirs, dict | None):
+        raise LgsError(f"--vars must be a YAML mapping such as '{{rfm_as_of: \"2011-12-10\"}}', got {given!r}")
+    merged = {**defaults, **(theirs or {})}
     rest, skip = [], False
     for arg in args:
         if skip:
@@ -93,12 +96,11 @@ def for_target(args: Sequence[str]) -> list[str]:
 def shared_options(args: Sequence[str]) -> list[str]:
     """The options of a `dbt build` command line that other dbt commands must share (--vars,
     --target), so a gate checks the same thresholds the build uses."""
-    shared, wanted = [], ("--vars", "--target", "-t")
-    for position, arg in enumerate(args):
-        if arg in wanted and position + 1 < len(args):
-            shared += [arg, args[position + 1]]
-        elif arg.startswith(tuple(f"{w}=" for w in wanted)):
-            shared.append(arg)
+    shared = []
+    for names in (("--vars",), ("--target", "-t")):
+        value = option_value(args, *names)
+        if value is not None:
+            shared += [names[0], value]
     return shared
 
 

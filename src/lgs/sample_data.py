@@ -101,8 +101,9 @@ class Generator:
         self.target = lines
         self.rng = random.Random(seed)
         # Each seed numbers its invoices in a range of its own, so files generated with
-        # different seeds never share an invoice number (real invoice numbers are unique).
-        self.first_invoice = FIRST_INVOICE + 100_000 * seed
+        # different seeds (below 10,000 apart) never share an invoice number, as real invoice
+        # numbers are unique; never negative.
+        self.first_invoice = FIRST_INVOICE + 100_000 * (seed % 10_000)
         self.days = (LAST_DAY - FIRST_DAY).days + 1
         self.products = self._catalogue(max(60, min(4000, lines // 250)))
         self.product_cum = list(_cumulative(p.popularity for p in self.products))
