@@ -224,7 +224,7 @@ def bench_notebook(runs: int) -> dict:
         figures[f"pandas_{style}_parquet_warm_seconds"] = median_of(runs, in_process(style))[0]
     # Everything recomputed from the raw table, as pandas recomputes from the file.
     figures["warehouse_full_refresh_seconds"] = median_of(runs, lambda: lgs("dbt", "run", "--target", "prod", *select, "--full-refresh"))[0]
-    # The daily case: the incremental parents are already up to date.
+    # The daily case: the incremental duplicate ranks are already up to date.
     figures["warehouse_incremental_seconds"] = median_of(runs, lambda: lgs("dbt", "run", "--target", "prod", *select))[0]
     for side in ("full_refresh", "incremental"):
         for peer in ("notebook_csv_process", "vectorised_csv_process", "notebook_parquet_warm", "vectorised_parquet_warm"):
@@ -247,9 +247,7 @@ def bench_incremental(runs: int) -> dict:
     """One more day of lines after the real data: an incremental build vs. a full one."""
     _ensure_real_loaded()
     lgs("build")
-    lgs("build")  # the build schema's copy of fct_sales is one publish behind: catch it up
     full_run, _ = median_of(runs, lambda: lgs("dbt", "run", "--target", "prod", "--full-refresh"))
-    lgs("build")
     lgs("build")
     incremental_run, incremental_build, full_build = [], [], []
     for number in range(runs):
