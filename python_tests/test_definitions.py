@@ -139,3 +139,9 @@ def test_docs_and_analyses_show_the_published_marts(warehouse):
 def test_bad_vars_on_a_reading_command_is_a_one_line_error(lgs, given, said):
     result = lgs("dbt", "test", "--target", "prod", "--vars", given, check=False)
     assert result.returncode == 1 and result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+
+
+def test_unknown_target_says_so_in_one_line(lgs):
+    result = lgs("build", "--target", "nosuch", check=False)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "does not have a target named 'nosuch'" in result.stderr

@@ -121,5 +121,7 @@ def run_dbt(args: Sequence[str], connection: Connection) -> bool:
         os.environ.clear()
         os.environ.update(saved)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise LgsError(f"dbt {' '.join(args[:1])} failed: {str(result.exception).strip().splitlines()[0]}")
+        # dbt's exceptions read "Runtime Error" then the reason on the next line: keep both.
+        lines = [line.strip() for line in str(result.exception).strip().splitlines() if line.strip()]
+        raise LgsError(f"dbt {' '.join(args[:1])} failed: {': '.join(lines[:2])}")
     return bool(result.success)
