@@ -18,6 +18,15 @@ def _say(message: str) -> None:
     click.echo(message)
 
 
+def _help_asked(args: tuple[str, ...]) -> bool:
+    """For a command that hands its arguments on (to dbt, psql, sqlfluff): when they ask for
+    help, print lgs's own help for the command first, without touching the database."""
+    if not any(arg in ("-h", "--help") for arg in args):
+        return False
+    click.echo(click.get_current_context().get_help())
+    return True
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lgs")
 def cli() -> None:
@@ -25,7 +34,7 @@ def cli() -> None:
 
 
 # -- database -----------------------------------------------------------------------------
-@cli.group()
+@cli.group(short_help="The warehouse database, embedded or yours.")
 def db() -> None:
     """The warehouse database: embedded PostgreSQL, or yours via PGHOST and friends."""
 
@@ -67,9 +76,12 @@ def db_status() -> None:
     server = EmbeddedServer()
     state = "running" if server.is_running() else ("stopped" if server.is_initialised() else "not created yet")
     _say(f"embedded server {state}: data in {server.pgdata}; {connection.uri()}")
+    # Exit codes as `pg_ctl status` gives them: 0 running, 3 stopped, 4 no data folder yet.
+    if state != "running":
+        sys.exit(3 if state == "stopped" else 4)
 
 
-@db.command("url")
+@db.command("url", short_help="Print the database's libpq URI.")
 def db_url() -> None:
     """Print a libpq URI for psql or psycopg (starts the embedded server if needed)."""
     from lgs.database import ensure_server
@@ -77,7 +89,7 @@ def db_url() -> None:
     _say(ensure_server().uri())
 
 
-@db.command("env")
+@db.command("env", short_help="Print export lines for plain dbt and psql.")
 def db_env() -> None:
     """Print `export` lines so plain `dbt` and `psql` reach the same database."""
     from lgs.database import ensure_server
@@ -89,7 +101,7 @@ def db_env() -> None:
 
 
 # -- loading and sample data --------------------------------------------------------------
-@cli.command()
+@cli.command(short_help="Load retail files into the raw tables.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--replace", is_flag=True, help="Reload files already loaded (same checksum), replacing their rows.")
 @click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(["utf-8", "latin-1", "cp1252"]),
@@ -119,12 +131,15 @@ def generate(lines: int, seed: int, out: Path) -> None:
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 
-@cli.command(context_settings=_PASSTHROUGH)
+@cli.command(context_settings=_PASSTHROUGH, short_help="Build, test and publish the marts.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def build(args: tuple[str, ...]) -> None:
-    """Check raw-data freshness, then run `dbt build` (models, seeds, tests) with the right
-    profile; extra ARGS go to dbt (--vars also to the freshness check). Marts are published
-    to analysts only when every model and test passed."""
+    """Check raw-data freshness, then run `dbt build` on target prod: build and test every
+    model and seed, and publish the marts to analysts only when every model and test passed.
+    Other ARGS go to dbt (--vars and --target also to the freshness check)."""
+    if _help_asked(args):
+        _say("\nOther ARGS are dbt build's options: see `lgs dbt build --help`.")
+        return
     from lgs.database import ensure_server
     from lgs.dbt import run_dbt, shared_options, with_target
 
@@ -137,10 +152,17 @@ def build(args: tuple[str, ...]) -> None:
         raise LgsError("dbt build failed: see the errors above; analysts still see the previous marts")
 
 
-@cli.command(context_settings=_PASSTHROUGH)
+@cli.command(context_settings=_PASSTHROUGH, short_help="Run any dbt command on the warehouse.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def dbt(args: tuple[str, ...]) -> None:
     """Run any dbt command against the warehouse, e.g. `lgs dbt test -s rfm_segments`."""
+    if _help_asked(args):
+        if args[0] not in ("-h", "--help"):
+            from dbt.cli.main import dbtRunner
+
+            _say(f"\ndbt {args[0]}'s own options:\n")
+            dbtRunner().invoke([args[0], "--help"])
+        return
     from lgs.database import ensure_server
     from lgs.dbt import run_dbt
 
@@ -150,7 +172,7 @@ def dbt(args: tuple[str, ...]) -> None:
         raise LgsError(f"dbt {args[0]} failed: see the errors above")
 
 
-@cli.command()
+@cli.command(short_help="Load sample data if empty, build, write the docs.")
 @click.option("--lines", default=100_000, show_default=True, type=click.IntRange(min=1),
               help="Sample lines to generate when the raw table is empty.")
 @click.option("--seed", default=42, show_default=True, type=int)
@@ -174,7 +196,7 @@ def docs_generate() -> None:
     _say(f"docs generated: {generate_docs()}")
 
 
-@docs.command("build")
+@docs.command("build", short_help="Write a static docs site to open from disk.")
 @click.option("--out", default="site", show_default=True, type=click.Path(path_type=Path, file_okay=False),
               help="Folder to write the static site to.")
 def docs_build(out: Path) -> None:
@@ -195,10 +217,12 @@ def docs_serve(port: int, no_generate: bool) -> None:
     serve_docs(port, site, say=_say)
 
 
-@cli.command(context_settings=_PASSTHROUGH)
+@cli.command(context_settings=_PASSTHROUGH, short_help="Check the SQL style with sqlfluff.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def lint(args: tuple[str, ...]) -> None:
     """sqlfluff over models, macros, tests and analyses (dbt templater); `lgs lint --fix` fixes."""
+    if _help_asked(args):
+        return
     from lgs.database import ensure_server
     from lgs.dbt import dbt_environment
     from lgs.settings import project_dir
@@ -215,13 +239,17 @@ def lint(args: tuple[str, ...]) -> None:
 
 
 # -- analysts and marketing ----------------------------------------------------------------
-@cli.command(context_settings=_PASSTHROUGH)
+@cli.command(context_settings=_PASSTHROUGH, short_help="Query the marts in psql as the analyst role.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def sql(args: tuple[str, ...]) -> None:
     """psql on the warehouse as the read-only analyst role (marts only); ARGS go to psql, e.g. -c QUERY."""
     from lgs.database import ensure_server, psql_executable
     from lgs.settings import analyst_role
 
+    if _help_asked(args):
+        _say("\nOther ARGS are psql's options:\n")
+        subprocess.run([psql_executable(), "--help"])
+        return
     connection = ensure_server()
     env = dict(os.environ)
     env.update(connection.env())
@@ -262,7 +290,7 @@ def main() -> None:
     """Entry point: user errors become one line on stderr and a non-zero exit."""
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     try:
-        cli.main(standalone_mode=False)
+        cli.main(standalone_mode=False, prog_name="lgs")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

@@ -1,0 +1,55 @@
+"""The CLI follows the conventions users expect: help that is lgs's own and touches no
+database, whole-sentence summaries, and `lgs db status` exit codes as `pg_ctl status`'s."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import Lgs, _env
+
+
+@pytest.fixture
+def fresh(tmp_path_factory):
+    """lgs on an LGS_HOME with no server in it (short path: the socket must fit)."""
+    home = Path(tempfile.mkdtemp(prefix="lgs-cli-", dir="/tmp"))
+    runner = Lgs(_env(home))
+    yield runner, home
+    runner("db", "stop", check=False)
+
+
+def test_summaries_are_whole_sentences(lgs):
+    for group in ([], ["db"], ["docs"], ["export"]):
+        out = lgs(*group, "--help").stdout
+        commands = out.split("Commands:", 1)[1].strip().splitlines()
+        assert commands
+        for line in commands:
+            summary = re.split(r"\s{2,}", line.strip(), maxsplit=1)[1]
+            assert summary.endswith(".") and not summary.endswith("..."), line
+
+
+@pytest.mark.parametrize(("args", "then"), [
+    (["build", "--help"], "lgs dbt build --help"),
+    (["dbt", "build", "--help"], "dbt build's own options"),
+    (["sql", "--help"], "psql's options"),
+    (["lint", "--help"], "sqlfluff"),
+])
+def test_help_is_lgs_own_and_touches_no_database(fresh, args, then):
+    runner, home = fresh
+    # A server that cannot be reached: help must not try it.
+    result = runner(*args, env=dict(runner.env, PGHOST="127.0.0.1", PGPORT="1"))
+    assert result.stdout.startswith(f"Usage: lgs {args[0]}"), result.stdout[:200]
+    assert then in result.stdout
+    assert not (home / "pgdata").exists()
+
+
+def test_db_status_exit_codes_follow_pg_ctl(fresh):
+    runner, _ = fresh
+    assert runner("db", "status", check=False).returncode == 4  # no data folder yet
+    runner("db", "start")
+    assert runner("db", "status").returncode == 0
+    runner("db", "stop")
+    stopped = runner("db", "status", check=False)
+    assert stopped.returncode == 3 and "stopped" in stopped.stdout
