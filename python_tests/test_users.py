@@ -89,12 +89,39 @@ def test_export_every_segment(built, tmp_path, segment):
 def test_export_several_segments_as_xlsx(built, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / "winback.xlsx"
-    built("export", "segment", "Can't Lose", "At Risk", "--format", "xlsx", "--out", str(out))
-    sheet = openpyxl.load_workbook(out, read_only=True)["customers"]
-    rows = list(sheet.iter_rows(values_only=True))
-    expected = built.scalar("select count(*) from marts.rfm_segments where segment in ('Can''t Lose', 'At Risk')")
-    assert rows[0][:3] == ("customer_id", "country", "segment") and len(rows) - 1 == expected
-    assert {r[2] for r in rows[1:]} <= {"Can't Lose", "At Risk"}
+    # No --format: the extension decides; segment names match whatever their case.
+    built("export", "segment", "can't lose", "AT RISK", "--out", str(out))
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["Summary", "Can't Lose", "At Risk"]
+    summary = {row[0]: row[1:] for row in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
+    for segment in ("Can't Lose", "At Risk"):
+        customers, revenue = built.query("select count(*), sum(monetary) from marts.rfm_segments where segment = %s",
+                                         (segment,))[0]
+        sheet = workbook[segment]
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][:3] == ("customer_id", "country", "segment") and len(rows) - 1 == customers
+        assert {r[2] for r in rows[1:]} == {segment}
+        assert summary[segment][0] == customers and abs(summary[segment][1] - float(revenue)) < 0.01
+        assert summary[segment][2] == built.scalar(
+            "select recommended_campaign from marts.rfm_segment_playbook where segment = %s", (segment,))
+        # Opens well: bold frozen header with a filter, wide text columns, money and dates formatted.
+        assert all(cell.font.bold for cell in sheet[1]) and sheet.freeze_panes == "A2"
+        assert sheet.auto_filter.ref == sheet.dimensions
+        assert sheet.column_dimensions["H"].width >= 40  # top_products
+        assert sheet["F2"].number_format == "£#,##0.00" and sheet["G2"].number_format == "yyyy-mm-dd"
+    assert workbook["Summary"]["C2"].number_format == "£#,##0.00"
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["--format", "csv", "--out", "list.xlsx"], "--format csv does not match list.xlsx"),
+    (["--out", "list.txt"], "cannot tell the format of list.txt"),
+])
+def test_export_format_clash_is_refused(built, tmp_path, args, said):
+    out_index = args.index("--out") + 1
+    args = [*args[:out_index], str(tmp_path / args[out_index])]
+    result = built("export", "segment", "Champions", *args, check=False)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+    assert not list(tmp_path.iterdir())
 
 
 def test_unknown_segment_lists_the_valid_ones(built, tmp_path):

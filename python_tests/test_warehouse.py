@@ -3,6 +3,7 @@ pandas, failing reconciliations, and (where it exists) the real 1,067,371-row da
 
 from __future__ import annotations
 
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -29,6 +30,10 @@ def demo(lgs):
 def test_demo_builds_every_mart_and_the_docs(lgs, demo):
     out = demo.stdout
     assert "generated 30,000 sample lines" in out and "built:" in out and "lgs docs serve" in out
+    # The closing lines list every published mart (from the manifest) and how to look at them.
+    published = {row[0] for row in lgs.query("select tablename from pg_tables where schemaname = 'marts'")}
+    assert set(re.findall(r"marts\.(\w+) +[\d,]+ rows", out)) == published >= set(MARTS)
+    assert "lgs sql -c" in out and "lgs export segment" in out
     empty = [mart for mart in MARTS if not lgs.scalar(f"select count(*) from marts.{mart}")]
     assert not empty, empty
     assert lgs.scalar("select count(*) from marts.rfm_segments") > 50

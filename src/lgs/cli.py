@@ -271,17 +271,18 @@ def export() -> None:
     """Campaign lists for the marketing team."""
 
 
-@export.command("segment")
+@export.command("segment", short_help="Write the customers of one or more segments.")
 @click.argument("segments", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="csv or xlsx; by default the file's extension decides.")
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
 def export_segment(segments: tuple[str, ...], fmt: str, out: Path) -> None:
     """Customers of one or more RFM segments, e.g. `lgs export segment "Can't Lose" --out cl.csv`."""
     from lgs.database import ensure_server
-    from lgs.exports import export_segments
-
+    from lgs.exports import export_format, export_segments
     from lgs.settings import analyst_role
 
+    fmt = export_format(out, fmt)  # a wrong name or format is refused before anything starts
     written = export_segments(ensure_server(), segments, fmt, out, analyst_role())
     _say(f"wrote {written:,} customers of {', '.join(segments)} to {out}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from lgs.database import ensure_server, uses_external_server
@@ -11,10 +12,15 @@ from lgs.errors import LgsError
 from lgs.loading import load_paths
 from lgs.loading.store import ensure_raw_schema
 from lgs.sample_data import generate
-from lgs.settings import lgs_home
+from lgs.settings import lgs_home, target_dir
 
-MART_TABLES = ["fct_sales", "fct_orders", "dim_customers", "dim_products", "dim_dates", "rfm_segments",
-               "rfm_segment_summary", "monthly_kpis"]
+def published_marts() -> list[str]:
+    """The relations analysts read in `marts`, as the dbt manifest `lgs docs generate` wrote
+    lists them (models and seeds), so the list never drifts from the project."""
+    manifest = json.loads((target_dir() / "manifest.json").read_text())
+    return sorted(node["alias"] for node in manifest["nodes"].values()
+                  if node["resource_type"] in ("model", "seed") and node["schema"] == "marts"
+                  and node["config"].get("enabled", True))
 
 
 def run_demo(lines: int, seed: int, say: Callable[[str], None]) -> None:
@@ -37,12 +43,11 @@ def run_demo(lines: int, seed: int, say: Callable[[str], None]) -> None:
     say("")
     say("built:")
     with connection.connect() as conn:
-        for table in MART_TABLES:
-            found = conn.execute("select to_regclass(%s)", (f"marts.{table}",)).fetchone()[0]
-            if found:
-                count = conn.execute(f"select count(*) from marts.{table}").fetchone()[0]
-                say(f"  marts.{table:<22} {count:>10,} rows")
+        for table in published_marts():
+            count = conn.execute(f'select count(*) from marts."{table}"').fetchone()[0]
+            say(f"  marts.{table:<26} {count:>10,} rows")
     say("")
     say("look at it:")
-    say(f"  psql \"$(lgs db url)\" -c 'select * from marts.rfm_segment_summary'")
+    say("  lgs sql -c 'select * from rfm_segment_summary order by segment_order'   (as the read-only analyst)")
+    say("  lgs export segment \"Can't Lose\" --out cant_lose.xlsx                     (a campaign list)")
     say(f"  lgs docs serve          (docs site; static copy: {site / 'static_index.html'})")
