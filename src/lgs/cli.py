@@ -127,6 +127,31 @@ def generate(lines: int, seed: int, out: Path) -> None:
     _say(f"wrote {written:,} lines to {out}")
 
 
+@cli.command(short_help="List every load batch.")
+def batches() -> None:
+    """Every load batch: id, status (`loaded`, or `replaced` by a reload), rows read, loaded and
+    rejected, when, the file's SHA-256 and name."""
+    from lgs.database import ensure_server
+    from lgs.batches import batches as batch_lines
+
+    for line in batch_lines(ensure_server()):
+        _say(line)
+
+
+@cli.command(short_help="Show the rows a load rejected, and why.")
+@click.argument("batch", required=False, type=int)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="Rows to show at most.")
+def rejects(batch: int | None, limit: int) -> None:
+    """The rows `lgs load` could not type, of BATCH or of every batch: file, row number, reason
+    and the row as read. Analysts count them per batch and reason in `marts.load_rejects`."""
+    from lgs.database import ensure_server
+    from lgs.batches import format_rejects, rejected_rows
+
+    rows, total = rejected_rows(ensure_server(), batch, limit)
+    for line in format_rejects(rows, total):
+        _say(line)
+
+
 # -- dbt ----------------------------------------------------------------------------------
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 

@@ -64,6 +64,8 @@ class BatchResult:
             text += f" (replaced batch {self.replaced_batch})"
         if self.note:
             text += f"; {self.note}"
+        if self.rows_rejected:
+            text += f"; see the rejected rows with `lgs rejects {self.batch_id}`"
         return text
 
 

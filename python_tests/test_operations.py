@@ -1,0 +1,42 @@
+"""Operating the warehouse: load batches and their rejects are visible to whoever runs the
+loads (`lgs batches`, `lgs rejects`) and, counted without raw text, to analysts."""
+
+from __future__ import annotations
+
+from conftest import GOOD_ROWS, UCI_HEADER, write_csv
+
+
+def test_rejects_are_shown_where_the_load_says(empty, tmp_path):
+    lgs = empty
+    rows = [*GOOD_ROWS, ["489470", "22", "X", "2", "31/02/2011", "1.0", "12533.0", "Germany"],
+            ["489471", "23", "Y", "two", "2009-12-01 11:00:00", "1.0", "12533.0", "Germany"]]
+    loaded = lgs("load", str(write_csv(tmp_path / "mixed.csv", UCI_HEADER, rows)))
+    batch = lgs.scalar("select max(batch_id) from raw.load_batches")
+    assert f"rejected 2; see the rejected rows with `lgs rejects {batch}`" in loaded.stdout
+    shown = lgs("rejects", str(batch)).stdout
+    assert f"batch {batch}  mixed.csv row 7: InvoiceDate is not a date-time" in shown
+    assert f"batch {batch}  mixed.csv row 8: Quantity is not a whole number: two" in shown
+    assert "489471,23,Y,two" in shown
+    limited = lgs("rejects", "--limit", "1").stdout
+    assert "row 7" in limited and "row 8" not in limited and "(1 more; --limit shows more)" in limited
+    missing = lgs("rejects", "999", check=False)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "no batch 999" in missing.stderr
+    listing = lgs("batches").stdout.splitlines()
+    assert listing[0].split()[:5] == ["batch", "status", "read", "loaded", "rejected"]
+    assert listing[1].split()[:5] == [str(batch), "loaded", "7", "5", "2"] and listing[1].endswith("mixed.csv")
+
+    lgs("build")
+    counted = lgs.query("select reason_kind, rejected_rows, first_source_row from marts.load_rejects"
+                        " where batch_id = %s order by first_source_row", (batch,))
+    assert counted == [("InvoiceDate is not a date-time", 1, 7), ("Quantity is not a whole number", 1, 8)]
+    # Analysts can count them, but the mart carries no raw text.
+    as_analyst = lgs("sql", "-At", "-c", "select sum(rejected_rows) from load_rejects").stdout.strip()
+    assert as_analyst == "2"
+    columns = {r[0] for r in lgs.query("select column_name from information_schema.columns"
+                                       " where table_schema = 'marts' and table_name = 'load_rejects'")}
+    assert not {"raw_content", "reason"} & columns
+
+
+def test_no_batches_and_no_rejects_say_so(empty):
+    assert empty("batches").stdout.strip() == "no batches: `lgs load FILE` loads one"
+    assert empty("rejects").stdout.strip() == "no rejected rows"
