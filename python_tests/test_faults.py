@@ -110,8 +110,8 @@ def test_killed_build_leaves_every_mart_complete(lgs, big_file, tmp_path):
         assert counts in (before, after), f"a build killed after {delay} s left marts {counts}, neither {before} nor {after}"
     tables = {r[0] for r in lgs.query("select tablename from pg_tables where schemaname = 'marts'")}
     # Exactly the published marts: no half-swapped, temporary or backup relation left behind.
-    assert tables == set(before) | {"dim_dates", "dropped_duplicate_lines", "load_rejects", "rfm_segment_map",
-                                    "rfm_segment_playbook"}, tables
+    assert tables == set(before) | {"dim_dates", "dropped_duplicate_lines", "load_rejects", "unusual_lines",
+                                    "rfm_segment_map", "rfm_segment_playbook"}, tables
     assert not lgs.scalar("select count(*) from pg_namespace where nspname like 'marts\\_\\_%%'")
 
 
