@@ -3,6 +3,8 @@ loads (`lgs batches`, `lgs rejects`) and, counted without raw text, to analysts.
 
 from __future__ import annotations
 
+import re
+
 from conftest import GOOD_ROWS, UCI_HEADER, write_csv
 
 
@@ -40,3 +42,31 @@ def test_rejects_are_shown_where_the_load_says(empty, tmp_path):
 def test_no_batches_and_no_rejects_say_so(empty):
     assert empty("batches").stdout.strip() == "no batches: `lgs load FILE` loads one"
     assert empty("rejects").stdout.strip() == "no rejected rows"
+
+
+def _frames(stderr: str) -> list[str]:
+    """The progress bar's frames as plain text (ANSI codes and bar glyphs removed)."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", stderr).replace("\r", "\n")
+    return [re.sub(r"[━╸╺]+", " ", line) for line in plain.splitlines() if "%" in line]
+
+
+def test_loads_show_percentage_rate_and_time_left(empty, tmp_path):
+    lgs = empty
+    path = tmp_path / "big.csv"
+    lgs("generate", "--lines", "40000", "--seed", "5", "--out", str(path))
+    quiet = lgs("load", str(path))  # piped: no bar
+    assert quiet.stderr == ""
+    lgs("load", "--replace", str(path), env=dict(lgs.env, LGS_PROGRESS="always"))
+    frames = _frames(lgs("load", "--replace", str(path), env=dict(lgs.env, LGS_PROGRESS="always")).stderr)
+    assert frames, "no progress shown"
+    pattern = re.compile(r"big\.csv +(\d+)% +[\d.]+/[\d.]+ [kM]B +([\d,]+) rows +[\d,]+ rows/s +(-:--:--|\d:\d\d:\d\d)")
+    matched = [pattern.search(frame) for frame in frames]
+    assert all(matched), frames[:3]
+    # Time left is unknown before the first chunk only.
+    assert matched[-1].groups()[:2] == ("100", "40,000") and matched[-1].group(3) != "-:--:--"
+    parquet = tmp_path / "big.parquet"
+    import pandas
+
+    pandas.read_csv(path, dtype=str).to_parquet(parquet)
+    frames = _frames(lgs("load", str(parquet), env=dict(lgs.env, LGS_PROGRESS="always")).stderr)
+    assert re.search(r"big\.parquet +100% +40,000 rows +[\d,]+ rows/s", frames[-1]), frames[-1:]

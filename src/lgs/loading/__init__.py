@@ -102,20 +102,45 @@ def _checksum(source: Source) -> str:
     return digest.hexdigest()
 
 
-@contextmanager
-def _progress_bar(label: str, total: int | None, unit: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on a terminal; silent when output is piped or in CI."""
-    if not sys.stderr.isatty():
-        yield lambda _n: None
-        return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+def _show_progress() -> bool:
+    """A progress bar on a terminal; none when output is piped or in CI, unless
+    LGS_PROGRESS=always (LGS_PROGRESS=never switches it off on a terminal too)."""
+    wanted = os.environ.get("LGS_PROGRESS", "auto")
+    return wanted == "always" or (wanted == "auto" and sys.stderr.isatty())
 
-    columns = [TextColumn("{task.description}"), BarColumn()]
-    columns.append(DownloadColumn() if unit == "bytes" else TextColumn("{task.completed:,} rows"))
-    columns.append(TimeRemainingColumn())
-    with Progress(*columns, transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda n: progress.advance(task, n)
+
+@contextmanager
+def _progress_bar(label: str, total: int | None, unit: str) -> Iterator[Callable[..., None]]:
+    """Percentage done, rows and rows per second, and time left where the total is known."""
+    if not _show_progress():
+        yield lambda *_: None
+        return
+    from rich.console import Console
+    from rich.progress import (BarColumn, DownloadColumn, Progress, ProgressColumn, TaskProgressColumn,
+                               TextColumn, TimeRemainingColumn)
+    from rich.text import Text
+
+    class RowsColumn(ProgressColumn):
+        def render(self, task) -> Text:
+            rows = max(task.fields["rows"], 0)
+            rate = rows / task.elapsed if task.elapsed else 0.0
+            return Text(f"{rows:,} rows {rate:,.0f} rows/s")
+
+    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn()]
+    if unit == "bytes":
+        columns.append(DownloadColumn())
+    columns += [RowsColumn(), TimeRemainingColumn()]
+    forced = os.environ.get("LGS_PROGRESS") == "always"
+    console = Console(stderr=True, force_terminal=True, width=120) if forced else None
+    with Progress(*columns, transient=True, console=console) as progress:
+        # Counted by newlines, bytes start one row behind: the header's.
+        task = progress.add_task(label, total=total, rows=-1 if unit == "bytes" else 0)
+
+        def advance(amount: int, rows: int | None = None) -> None:
+            done = progress.tasks[0].fields["rows"] + (amount if rows is None else rows)
+            progress.update(task, advance=amount, rows=done)
+
+        yield advance
 
 
 def fault_point(name: str) -> None:
@@ -140,8 +165,8 @@ def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
         if live is not None:
             retire_batch(conn, live)
         batch_id = open_batch(conn, source.name, str(source.path.resolve()), reader.file_type, checksum)
-        by_bytes = reader.file_type in ("csv", "sql")
-        with _progress_bar(source.name, source.size if by_bytes else None, "bytes" if by_bytes else "rows") as tick:
+        unit, total = reader.progress_total()
+        with _progress_bar(source.name, total, unit) as tick:
             landing = reader.land(lambda extra: Landing(conn, extra), _midstream(tick))
         fault_point("typing")
         read, loaded, rejected = type_landed_rows(conn, landing, batch_id, source.name)
@@ -151,16 +176,16 @@ def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
     return BatchResult(source.name, reader.file_type, batch_id, read, loaded, rejected, replaced_batch=live, note=note)
 
 
-def _midstream(tick: Callable[[int], None]) -> Callable[[int], None]:
+def _midstream(tick: Callable[..., None]) -> Callable[..., None]:
     """The progress callback, with the `stream` fault point after the first chunk."""
     calls = 0
 
-    def advance(n: int) -> None:
+    def advance(n: int, rows: int | None = None) -> None:
         nonlocal calls
         calls += 1
         if calls == 2:
             fault_point("stream")
-        tick(n)
+        tick(n, rows)
 
     return advance
 

@@ -32,10 +32,12 @@ ENCODINGS = {"utf-8": "UTF8", "latin-1": "LATIN1", "cp1252": "WIN1252"}
 FIELD_LIMIT = 1 << 20
 csv.field_size_limit(FIELD_LIMIT)
 
-Progress = Callable[[int], None]
+# Called with the amount done (bytes or rows, see Reader.progress_total) and, for bytes, the
+# rows those bytes held.
+Progress = Callable[..., None]
 
 
-def _no_progress(_: int) -> None:
+def _no_progress(*_: int) -> None:
     return None
 
 
@@ -123,6 +125,10 @@ class Reader:
     def land(self, landing_factory: Callable[[int], Landing], progress: Progress = _no_progress) -> Landing:
         raise NotImplementedError
 
+    def progress_total(self) -> tuple[str, int | None]:
+        """What `land` reports progress in ("bytes" or "rows") and the total, when known."""
+        return "rows", None
+
     def _write_records(self, landing: Landing, records: Iterator[tuple]) -> None:
         with landing.record_writer() as copy:
             for record in records:
@@ -135,6 +141,9 @@ class CsvReader(Reader):
     Python parse that rejects just the bad rows."""
 
     file_type = "csv"
+
+    def progress_total(self) -> tuple[str, int | None]:
+        return "bytes", self.source.size
 
     def check(self) -> None:
         with self.source.open() as raw:
@@ -171,7 +180,7 @@ class CsvReader(Reader):
                 if b"\n\\.\n" in window or b"\n\\.\r\n" in window or b"\n\\.\r" in window:
                     raise _NeedsCarefulPath
                 tail = window[-4:]
-                progress(len(chunk))
+                progress(len(chunk), chunk.count(b"\n"))
                 yield chunk
 
     def land(self, landing_factory, progress=_no_progress):
@@ -236,6 +245,9 @@ class ParquetReader(Reader):
     """Parquet with either header; typed columns become text in Arrow, then COPY CSV."""
 
     file_type = "parquet"
+
+    def progress_total(self) -> tuple[str, int | None]:
+        return "rows", self._open().metadata.num_rows
 
     def _open(self):
         import pyarrow as pa
