@@ -24,8 +24,8 @@ def test_rejects_are_shown_where_the_load_says(empty, tmp_path):
     missing = lgs("rejects", "999", check=False)
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "no batch 999" in missing.stderr
     listing = lgs("batches").stdout.splitlines()
-    assert listing[0].split()[:5] == ["batch", "status", "read", "loaded", "rejected"]
-    assert listing[1].split()[:5] == [str(batch), "loaded", "7", "5", "2"] and listing[1].endswith("mixed.csv")
+    assert listing[0].split()[:6] == ["batch", "status", "data", "read", "loaded", "rejected"]
+    assert listing[1].split()[:6] == [str(batch), "loaded", "real", "7", "5", "2"] and listing[1].endswith("mixed.csv")
 
     lgs("build")
     counted = lgs.query("select reason_kind, rejected_rows, first_source_row from marts.load_rejects"
@@ -68,5 +68,70 @@ def test_loads_show_percentage_rate_and_time_left(empty, tmp_path):
     import pandas
 
     pandas.read_csv(path, dtype=str).to_parquet(parquet)
-    frames = _frames(lgs("load", str(parquet), env=dict(lgs.env, LGS_PROGRESS="always")).stderr)
+    # A Parquet copy of the sample is not the generated file itself: it loads as real data.
+    frames = _frames(lgs("load", "--allow-mixed", str(parquet), env=dict(lgs.env, LGS_PROGRESS="always")).stderr)
     assert re.search(r"big\.parquet +100% +40,000 rows +[\d,]+ rows/s", frames[-1]), frames[-1:]
+
+
+def _digest(lgs, table: str) -> tuple:
+    return lgs.query(f"select count(*), md5(string_agg(x::text, '|' order by x::text)) from {table} x")[0]
+
+
+def test_sample_and_real_data_do_not_mix_unless_asked(empty, tmp_path):
+    lgs = empty
+    sample = tmp_path / "sample.csv"
+    lgs("generate", "--lines", "1000", "--seed", "8", "--out", str(sample))
+    real = write_csv(tmp_path / "real.csv", UCI_HEADER, GOOD_ROWS)
+    lgs("load", str(sample))
+    before = _digest(lgs, "raw.retail_transactions")
+    refused = lgs("load", str(real), check=False)
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "holds generated sample data (batch 1)" in refused.stderr and "lgs unload 1" in refused.stderr
+    assert "lgs reset" in refused.stderr and "--allow-mixed" in refused.stderr
+    both = lgs("load", str(real), str(sample), check=False)
+    assert both.returncode == 1 and "mix generated sample data (sample.csv) with real data" in both.stderr
+    assert _digest(lgs, "raw.retail_transactions") == before
+    assert lgs.scalar("select count(*) from raw.load_batches") == 1
+    lgs("load", "--allow-mixed", str(real))
+    assert [line.split()[2] for line in lgs("batches").stdout.splitlines()[1:]] == ["sample", "real"]
+    # The other way round: real data first refuses the sample.
+    lgs("unload", "1")
+    refused = lgs("load", str(tmp_path / "sample.csv"), "--replace", check=False)
+    assert refused.returncode == 1 and "holds real data (batch 2)" in refused.stderr
+
+
+def test_unload_leaves_no_trace_after_the_next_build(empty, tmp_path):
+    lgs = empty
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    lgs("generate", "--lines", "3000", "--seed", "51", "--out", str(first))
+    lgs("generate", "--lines", "1500", "--seed", "52", "--out", str(second))
+    lgs("load", str(first), str(second))
+    lgs("build")
+    assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'second.csv'") > 0
+    for bad in (["3"], ["2", "3"]):
+        refused = lgs("unload", *bad, check=False)
+        assert refused.returncode == 1 and "no batch 3" in refused.stderr and "nothing was unloaded" in refused.stderr
+    assert lgs.scalar("select count(*) from raw.load_batches where status = 'loaded'") == 2
+    said = lgs("unload", "2").stdout
+    assert "unloaded batch 2 (second.csv, 1,500 rows)" in said and "lgs build" in said
+    again = lgs("unload", "2", check=False)
+    assert again.returncode == 1 and "batch 2 is unloaded" in again.stderr
+    lgs("build")
+    tables = ["marts.fct_sales", "marts.fct_orders", "marts.dim_customers", "marts.rfm_segments",
+              "marts.monthly_kpis", "marts.dropped_duplicate_lines", "intermediate.int_invoice_lines_ranked"]
+    incremental = {t: _digest(lgs, t) for t in tables}
+    assert not lgs.scalar("select count(*) from intermediate.int_invoice_lines_ranked where batch_id = 2")
+    assert not lgs.scalar("select count(*) from marts.fct_sales where source_file = 'second.csv'")
+    lgs("build", "--full-refresh")
+    assert {t: _digest(lgs, t) for t in tables} == incremental
+
+
+def test_reset_asks_first(empty, tmp_path):
+    lgs = empty
+    lgs("load", str(write_csv(tmp_path / "real.csv", UCI_HEADER, GOOD_ROWS)))
+    refused = lgs("reset", check=False)
+    assert refused.returncode == 1 and "pass --yes" in refused.stderr and refused.stderr.count("\n") == 1
+    assert lgs.scalar("select count(*) from raw.retail_transactions") == len(GOOD_ROWS)
+    assert "the warehouse is empty" in lgs("reset", "--yes").stdout
+    assert not lgs.scalar("select count(*) from pg_namespace where nspname in ('raw', 'marts', 'staging')")
+    assert lgs("batches").stdout.strip() == "no batches: `lgs load FILE` loads one"

@@ -106,13 +106,15 @@ def db_env() -> None:
 @click.option("--replace", is_flag=True, help="Reload files already loaded (same checksum), replacing their rows.")
 @click.option("--encoding", default="utf-8", show_default=True, type=click.Choice(["utf-8", "latin-1", "cp1252"]),
               help="Text encoding of CSV and SQL files.")
-def load(paths: tuple[Path, ...], replace: bool, encoding: str) -> None:
+@click.option("--allow-mixed", is_flag=True,
+              help="Load real data beside generated sample data (or the reverse) all the same.")
+def load(paths: tuple[Path, ...], replace: bool, encoding: str, allow_mixed: bool) -> None:
     """Load retail files (.csv, .xlsx, .parquet, retail.sql, .zip) into raw.retail_transactions."""
     from lgs.database import ensure_server
     from lgs.loading import inspect_paths, load_paths
 
     inspect_paths(paths, encoding)  # refuse bad files before starting anything
-    load_paths(ensure_server(), paths, replace=replace, encoding=encoding, report=_say)
+    load_paths(ensure_server(), paths, replace=replace, encoding=encoding, report=_say, allow_mixed=allow_mixed)
 
 
 @cli.command()
@@ -129,13 +131,41 @@ def generate(lines: int, seed: int, out: Path) -> None:
 
 @cli.command(short_help="List every load batch.")
 def batches() -> None:
-    """Every load batch: id, status (`loaded`, or `replaced` by a reload), rows read, loaded and
-    rejected, when, the file's SHA-256 and name."""
+    """Every load batch: id, status (`loaded`, `replaced` by a reload, `unloaded`), whether it
+    is generated sample data or real, rows read, loaded and rejected, when, the file's SHA-256
+    and name."""
     from lgs.database import ensure_server
     from lgs.batches import batches as batch_lines
 
     for line in batch_lines(ensure_server()):
         _say(line)
+
+
+@cli.command(short_help="Remove load batches from the raw data.")
+@click.argument("batch_ids", nargs=-1, required=True, type=int)
+def unload(batch_ids: tuple[int, ...]) -> None:
+    """Remove the rows of BATCH_IDS from the raw tables (all of them or, on any error, none);
+    their records stay, marked `unloaded`. The next `lgs build` leaves no trace of them."""
+    from lgs.batches import unload as unload_batches
+    from lgs.database import ensure_server
+
+    for line in unload_batches(ensure_server(), list(batch_ids)):
+        _say(line)
+
+
+@cli.command(short_help="Empty the warehouse, after a confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask (for scripts).")
+def reset(yes: bool) -> None:
+    """Drop the raw data and every schema `lgs build` writes (raw, staging, intermediate,
+    marts). Asks first, unless --yes."""
+    from lgs.batches import WAREHOUSE_SCHEMAS, reset as reset_warehouse
+    from lgs.database import ensure_server
+
+    if not yes:
+        if not sys.stdin.isatty():
+            raise LgsError("lgs reset empties the warehouse and cannot ask here: pass --yes to confirm")
+        click.confirm(f"Drop {', '.join(WAREHOUSE_SCHEMAS)} and everything in them?", abort=True)
+    _say(reset_warehouse(ensure_server()))
 
 
 @cli.command(short_help="Show the rows a load rejected, and why.")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import hashlib
 import math
 import random
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from lgs.errors import LgsError
+from lgs.settings import lgs_home
 
 HEADER = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
 FIRST_DAY = date(2009, 12, 1)
@@ -295,12 +297,27 @@ def _cumulative(weights):
         yield total
 
 
+SAMPLES_REGISTER = "generated-samples.sha256"
+
+
+def is_generated(checksum: str) -> bool:
+    """True when `lgs generate` wrote a file with these bytes (its SHA-256 is registered
+    under LGS_HOME), so a load can tell sample data from real data."""
+    register = lgs_home() / SAMPLES_REGISTER
+    return register.exists() and checksum in register.read_text().split()
+
+
 def generate(lines: int, seed: int, out: Path) -> int:
-    """Write `lines` sample lines to `out` (CSV, UCI header). Returns the number written."""
+    """Write `lines` sample lines to `out` (CSV, UCI header), and register its checksum as
+    sample data. Returns the number written."""
     rows = Generator(lines, seed).rows()
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(HEADER)
         writer.writerows(rows)
+    with open(out, "rb") as written:
+        checksum = hashlib.file_digest(written, "sha256").hexdigest()
+    with open(lgs_home() / SAMPLES_REGISTER, "a", encoding="ascii") as register:
+        register.write(checksum + "\n")
     return len(rows)

@@ -20,6 +20,7 @@ final as (
         finished_at,
         loaded_by,
         note,
+        is_sample,
         status = 'loaded' as is_live
     from source
 )

@@ -30,6 +30,7 @@ from lgs.loading.store import (
     retire_batch,
     type_landed_rows,
 )
+from lgs.sample_data import is_generated
 
 __all__ = ["BatchResult", "inspect_paths", "load_paths", "ENCODINGS"]
 
@@ -152,10 +153,10 @@ def fault_point(name: str) -> None:
         time.sleep(600)
 
 
-def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
+def load_reader(conn, reader: Reader, replace: bool = False, checksum: str | None = None) -> BatchResult:
     """Load one checked source as one batch, in one transaction."""
     source = reader.source
-    checksum = _checksum(source)
+    checksum = checksum or _checksum(source)
     with conn.transaction():
         # Two loads of the same bytes at once: the second waits here, then sees the first.
         conn.execute("select pg_advisory_xact_lock(hashtextextended(%s, 0))", (checksum,))
@@ -164,7 +165,8 @@ def load_reader(conn, reader: Reader, replace: bool = False) -> BatchResult:
             return BatchResult(source.name, reader.file_type, live, 0, 0, 0, skipped=True)
         if live is not None:
             retire_batch(conn, live)
-        batch_id = open_batch(conn, source.name, str(source.path.resolve()), reader.file_type, checksum)
+        batch_id = open_batch(conn, source.name, str(source.path.resolve()), reader.file_type, checksum,
+                              is_generated(checksum))
         unit, total = reader.progress_total()
         with _progress_bar(source.name, total, unit) as tick:
             landing = reader.land(lambda extra: Landing(conn, extra), _midstream(tick))
@@ -190,14 +192,39 @@ def _midstream(tick: Callable[..., None]) -> Callable[..., None]:
     return advance
 
 
+def refuse_mixing(conn, readers: Sequence[Reader], checksums: Sequence[str]) -> None:
+    """Generated sample data and real data do not mix: refuse a load that would put both in
+    the raw table, saying how to go on."""
+    incoming = {reader.source.name: is_generated(checksum) for reader, checksum in zip(readers, checksums)}
+    if len(set(incoming.values())) > 1:
+        samples = ", ".join(name for name, sample in incoming.items() if sample)
+        raise LgsError(f"these files mix generated sample data ({samples}) with real data: load them apart,"
+                       " or pass --allow-mixed")
+    if not incoming:
+        return
+    sample = next(iter(incoming.values()))
+    held = [row[0] for row in conn.execute(
+        "select batch_id from raw.load_batches where status = 'loaded' and is_sample <> %s order by batch_id",
+        (sample,)).fetchall()]
+    if held:
+        ids = " ".join(map(str, held))
+        kind, other = ("generated sample", "real") if not sample else ("real", "generated sample")
+        raise LgsError(f"the warehouse holds {kind} data (batch {ids}); loading {other} data would mix the two:"
+                       f" remove it first with `lgs unload {ids}` or `lgs reset`, or pass --allow-mixed")
+
+
 def load_paths(connection: Connection, paths: Sequence[str | Path], replace: bool = False,
-               encoding: str = "utf-8", report: Callable[[str], None] | None = None) -> list[BatchResult]:
+               encoding: str = "utf-8", report: Callable[[str], None] | None = None,
+               allow_mixed: bool = False) -> list[BatchResult]:
     readers = inspect_paths(paths, encoding)
+    checksums = [_checksum(reader.source) for reader in readers]
     results = []
     with connection.connect() as conn:
         ensure_raw_schema(conn)
-        for reader in readers:
-            result = load_reader(conn, reader, replace)
+        if not allow_mixed:
+            refuse_mixing(conn, readers, checksums)
+        for reader, checksum in zip(readers, checksums):
+            result = load_reader(conn, reader, replace, checksum)
             if report:
                 report(result.summary())
             results.append(result)

@@ -9,7 +9,7 @@ create table if not exists raw.load_batches (
     source_path text,
     file_type text not null,
     checksum_sha256 text not null,
-    status text not null check (status in ('loaded', 'replaced', 'failed')),
+    status text not null check (status in ('loaded', 'replaced', 'unloaded', 'failed')),
     rows_read bigint not null default 0,
     rows_loaded bigint not null default 0,
     rows_rejected bigint not null default 0,
@@ -19,6 +19,20 @@ create table if not exists raw.load_batches (
     note text,
     constraint rows_accounted_for check (status <> 'loaded' or rows_read = rows_loaded + rows_rejected)
 );
+
+-- Added after the first release: whether a batch is generated sample data (`lgs generate`),
+-- and the status `unloaded` (`lgs unload`).
+alter table raw.load_batches add column if not exists is_sample boolean not null default false;
+do $$
+begin
+    if not exists (select 1 from pg_constraint where conname = 'load_batches_status_check'
+                   and pg_get_constraintdef(oid) like '%unloaded%') then
+        alter table raw.load_batches drop constraint if exists load_batches_status_check;
+        alter table raw.load_batches add constraint load_batches_status_check
+            check (status in ('loaded', 'replaced', 'unloaded', 'failed'));
+    end if;
+end
+$$;
 
 -- One live batch per file content: a second load of the same bytes is skipped, not doubled.
 create unique index if not exists load_batches_one_live_per_checksum

@@ -265,22 +265,23 @@ def find_live_batch(conn: psycopg.Connection, checksum: str) -> int | None:
     return row[0] if row else None
 
 
-def retire_batch(conn: psycopg.Connection, batch_id: int) -> None:
-    """--replace: the old batch's rows go, its record stays, marked replaced."""
+def retire_batch(conn: psycopg.Connection, batch_id: int, status: str = "replaced") -> None:
+    """--replace or `lgs unload`: the batch's rows go, its record stays, marked `status`."""
     conn.execute("delete from raw.retail_transactions where batch_id = %s", (batch_id,))
     conn.execute("delete from raw.rejected_lines where batch_id = %s", (batch_id,))
     conn.execute(
-        "update raw.load_batches set status = 'replaced', note = concat_ws('; ', note, 'replaced at ' || now()) "
+        "update raw.load_batches set status = %s, note = concat_ws('; ', note, %s || ' at ' || now()) "
         "where batch_id = %s",
-        (batch_id,),
+        (status, status, batch_id),
     )
 
 
-def open_batch(conn: psycopg.Connection, source_file: str, source_path: str, file_type: str, checksum: str) -> int:
+def open_batch(conn: psycopg.Connection, source_file: str, source_path: str, file_type: str, checksum: str,
+               is_sample: bool = False) -> int:
     row = conn.execute(
-        "insert into raw.load_batches (source_file, source_path, file_type, checksum_sha256, status) "
-        "values (%s, %s, %s, %s, 'loaded') returning batch_id",
-        (source_file, source_path, file_type, checksum),
+        "insert into raw.load_batches (source_file, source_path, file_type, checksum_sha256, status, is_sample) "
+        "values (%s, %s, %s, %s, 'loaded', %s) returning batch_id",
+        (source_file, source_path, file_type, checksum, is_sample),
     ).fetchone()
     return row[0]
 
