@@ -43,21 +43,22 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     rows += [[f"4{n:05d}", code, text, str(quantity), "2009-12-02 10:00:00", str(price), str(customer), country]
              for n, (_, code, text, quantity, price, customer, country) in enumerate(sold[20:])]
     corrections = write_csv(tmp_path / "corrections.csv", UCI_HEADER, rows)
-    lgs("load", str(day), str(corrections))
+    # Hand-written corrections beside generated sample data: mixed on purpose.
+    lgs("load", "--allow-mixed", str(day), str(corrections))
     added = lgs.scalar("select count(*) from raw.retail_transactions where source_file in ('day.csv', 'corrections.csv')")
     assert _staged(lgs("build").stdout) == added
 
     # The same day's file sent again (re-exported: other bytes, same lines) is all duplicates.
     resent = tmp_path / "day_resent.csv"
     resent.write_bytes(day.read_bytes() + b"\n")
-    lgs("load", str(resent))
+    lgs("load", "--allow-mixed", str(resent))
     facts_before = lgs.scalar("select count(*) from marts.fct_sales")
     assert _staged(lgs("build").stdout) == 1500
     assert lgs.scalar("select count(*) from marts.fct_sales") == facts_before
 
     # Replacing the first day's batch: its lines now come after the re-sent copy, so the
     # copy's lines become the originals; the model recomputes from that batch on.
-    lgs("load", "--replace", str(day))
+    lgs("load", "--replace", "--allow-mixed", str(day))
     # The replaced batch and every later one are ranked again: corrections, the re-sent day
     # and the day's new batch.
     assert _staged(lgs("build").stdout) == 40 + 1500 + 1500
