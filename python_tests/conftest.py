@@ -60,6 +60,15 @@ class Lgs:
     def scalar(self, sql: str, params=None):
         return self.query(sql, params)[0][0]
 
+    def build_sample(self, folder: Path, lines: int, seed: int) -> Path:
+        """An empty warehouse, then one generated sample file loaded and built; the file."""
+        self.reset()
+        path = folder / "base.csv"
+        self("generate", "--lines", str(lines), "--seed", str(seed), "--out", str(path))
+        self("load", str(path))
+        self("build")
+        return path
+
     def reset(self) -> None:
         """An empty warehouse: no raw data, no built models."""
         with psycopg.connect(self.url, autocommit=True) as conn:

@@ -17,11 +17,7 @@ from conftest import ROOT
 
 @pytest.fixture(scope="module")
 def warehouse(lgs, tmp_path_factory):
-    lgs.reset()
-    path = tmp_path_factory.mktemp("definitions") / "base.csv"
-    lgs("generate", "--lines", "6000", "--seed", "41", "--out", str(path))
-    lgs("load", str(path))
-    lgs("build")
+    lgs.build_sample(tmp_path_factory.mktemp("definitions"), lines=6000, seed=41)
     return lgs
 
 

@@ -11,11 +11,7 @@ from conftest import UCI_HEADER, write_csv
 
 @pytest.fixture(scope="module")
 def warehouse(lgs, tmp_path_factory):
-    lgs.reset()
-    path = tmp_path_factory.mktemp("gates") / "base.csv"
-    lgs("generate", "--lines", "5000", "--seed", "21", "--out", str(path))
-    lgs("load", str(path))
-    lgs("build")
+    lgs.build_sample(tmp_path_factory.mktemp("gates"), lines=5000, seed=21)
     return lgs
 
 
