@@ -9,35 +9,30 @@ invoice_lines as (
 
 quirks as (
     select
-        invoice_line_id,
-        'cancellation with a zero or positive quantity' as quirk
+        *,
+        case
+            when is_cancellation and quantity >= 0 then 'cancellation with a zero or positive quantity'
+            when is_sale and unit_price < 0 then 'sale at a negative price'
+        end as quirk
     from invoice_lines
-    where is_cancellation and quantity >= 0
-    union all
-    select
-        invoice_line_id,
-        'sale at a negative price' as quirk
-    from invoice_lines
-    where is_sale and unit_price < 0
 ),
 
 final as (
     select
-        quirks.invoice_line_id,
-        quirks.quirk,
-        invoice_lines.invoice_id,
-        invoice_lines.stock_code,
-        invoice_lines.description,
-        invoice_lines.quantity,
-        invoice_lines.unit_price,
-        invoice_lines.line_amount,
-        invoice_lines.invoiced_at,
-        invoice_lines.batch_id,
-        invoice_lines.source_file,
-        invoice_lines.source_row
+        invoice_line_id,
+        quirk,
+        invoice_id,
+        stock_code,
+        description,
+        quantity,
+        unit_price,
+        line_amount,
+        invoiced_at,
+        batch_id,
+        source_file,
+        source_row
     from quirks
-    inner join invoice_lines
-        on quirks.invoice_line_id = invoice_lines.invoice_line_id
+    where quirk is not null
 )
 
 select * from final
