@@ -17,7 +17,7 @@ from lgs.database import Connection
 from lgs.errors import LgsError
 
 COLUMNS = ["customer_id", "country", "segment", "recency_days", "frequency", "monetary", "last_purchase_date",
-           "top_products", "recommended_campaign"]
+           "top_products", "recommended_products", "recommended_campaign"]
 FORMATS = ("csv", "xlsx")
 
 
@@ -77,7 +77,8 @@ def export_segments(connection: Connection, segments: Sequence[str], fmt: str | 
 MONEY_FORMAT = "£#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"customer_id": 12, "country": 18, "segment": 20, "recency_days": 13, "frequency": 11, "monetary": 14,
-          "last_purchase_date": 18, "top_products": 60, "recommended_campaign": 60}
+          "last_purchase_date": 18, "top_products": 60, "recommended_products": 60,
+          "recommended_campaign": 60}
 
 
 def _sheet(workbook, title: str, header: list[str], rows: list[list], widths: dict[str, int],
