@@ -68,6 +68,93 @@ def test_agreement_tests_fail_when_a_definition_drifts(warehouse, statement, tes
     assert re.search(rf"FAIL \d+ {test}", out), out[-3000:]
 
 
+# Each reconciliation of the marts beyond the notebook, with a change behind dbt's back
+# that it must catch (all tampered at once, then one test run and one rebuild).
+RECONCILIATIONS = {
+    "assert_cohorts_add_up_to_purchases":
+        "update marts.cohort_retention set purchases = purchases + 1"
+        " where months_since_first_purchase = 0 and cohort_month = (select min(cohort_month) from marts.cohort_retention)",
+    "assert_product_affinity_matches_a_direct_count":
+        "update marts.product_affinity set orders_with_a = orders_with_a + 1"
+        " where (stock_code_a, stock_code_b) = (select stock_code_a, stock_code_b from marts.product_affinity"
+        " order by orders_with_both desc, stock_code_a, stock_code_b limit 1)",
+    "assert_recommendations_are_not_yet_bought":
+        "update marts.customer_recommendations r set stock_code = s.stock_code"
+        " from (select customer_id, min(stock_code) as stock_code from marts.fct_sales"
+        " where is_product and is_sale and unit_price > 0 group by customer_id) s"
+        " where r.customer_id = s.customer_id and r.recommendation_rank = 1"
+        " and r.customer_id = (select min(customer_id) from marts.customer_recommendations)",
+    "assert_country_months_add_up_to_monthly_kpis":
+        "update marts.sales_by_country_month set net_sales = net_sales + 1"
+        " where (month_start, country) = (select month_start, country from marts.sales_by_country_month"
+        " order by month_start, country limit 1)",
+    "assert_segment_migration_adds_up":
+        "update marts.segment_migration set customers = customers + 1"
+        " where (from_month_end, from_segment, to_segment) = (select from_month_end, from_segment, to_segment"
+        " from marts.segment_migration where from_segment <> '(new)' order by 1, 2, 3 limit 1)",
+    "assert_seasonality_adds_up_to_orders":
+        "update marts.sales_seasonality set orders = orders + 1"
+        " where (iso_week, iso_day_of_week, hour_of_day) = (select iso_week, iso_day_of_week, hour_of_day"
+        " from marts.sales_seasonality order by 1, 2, 3 limit 1)",
+    "assert_customer_months_add_up_to_customers":
+        "update intermediate.int_customer_months set purchase_count = purchase_count + 1"
+        " where (customer_id, order_month) = (select customer_id, order_month from intermediate.int_customer_months"
+        " order by 1, 2 limit 1)",
+}
+
+
+def test_reconciliations_of_the_new_marts_fail_when_one_drifts(warehouse):
+    # Every tampered table has rows to tamper with (else the check below proves nothing).
+    with psycopg.connect(warehouse.url, autocommit=True) as conn:
+        for test, statement in RECONCILIATIONS.items():
+            assert conn.execute(statement).rowcount == 1, test
+    try:
+        result = warehouse("dbt", "test", "--target", "prod", "--select", *RECONCILIATIONS, check=False)
+        assert result.returncode == 1
+        failed = set(re.findall(r"FAIL \d+ (assert_\w+)", result.stdout))
+        assert failed == set(RECONCILIATIONS), result.stdout[-3000:]
+    finally:
+        warehouse("build")
+    passed = warehouse("dbt", "test", "--target", "prod", "--select", *RECONCILIATIONS)
+    assert passed.stdout.count(" PASS ") >= len(RECONCILIATIONS)
+
+
+def test_rfm_history_ends_where_rfm_segments_is_with_that_reference_date(warehouse):
+    """The last month end of the history scores every customer as `rfm_segments` does when
+    built with the day after that month end as `rfm_as_of` (the singular test checks it in
+    the build; here it is made to bite, and compared again from Python)."""
+    last = warehouse.scalar("select max(rfm_as_of) from marts.rfm_history")
+    assert warehouse.scalar("select count(distinct rfm_as_of) from marts.rfm_history") > 20
+    as_of = json.dumps({"rfm_as_of": str(last)})
+    # Cautious: only the tests whose every parent is built here, the agreement test among them.
+    built = warehouse("dbt", "build", "--target", "ci", "--vars", as_of, "--select", "+rfm_segments", "+rfm_history",
+                      "--indirect-selection", "cautious", "--exclude", "test_type:unit")
+    assert re.search(r"PASS assert_rfm_history_ends_at_rfm_segments", built.stdout), built.stdout[-2000:]
+    differing, compared = warehouse.query(
+        "select count(*) filter (where (s.recency_days, s.frequency, s.monetary, s.rfm_code, s.segment)"
+        " is distinct from (h.recency_days, h.frequency, h.monetary, h.rfm_code, h.segment)), count(*)"
+        " from ci_marts.rfm_segments s full join ci_marts.rfm_history h"
+        " on h.customer_id = s.customer_id and h.rfm_as_of = s.rfm_as_of"
+        " where h.rfm_as_of = %s or s.customer_id is not null", (last,))[0]
+    assert compared == warehouse.scalar("select count(*) from marts.rfm_segments") > 20
+    assert differing == 0
+    # An earlier month end differs from today's snapshot: the history really is history.
+    assert warehouse.scalar("select count(*) from ci_marts.rfm_history where rfm_as_of < %s", (last,)) > 0
+
+
+def test_campaign_lists_carry_recommendations(warehouse, tmp_path):
+    with_recommendations = warehouse.scalar(
+        "select count(*) from marts.campaign_audience where recommended_products is not null")
+    assert with_recommendations == warehouse.scalar(
+        "select count(distinct customer_id) from marts.customer_recommendations") > 0
+    out = tmp_path / "all.csv"
+    segment = warehouse.scalar("select segment from marts.campaign_audience where recommended_products is not null"
+                               " order by customer_id limit 1")
+    warehouse("export", "segment", segment, "--out", str(out))
+    header = out.read_text().splitlines()[0].split(",")
+    assert "recommended_products" in header and "top_products" in header
+
+
 def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_path):
     """Edit a rule macro in a copy of the project: the next plain `lgs build` (no
     --full-refresh) applies it to every line, old batches included."""

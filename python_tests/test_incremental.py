@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import re
 
+import psycopg
+
 from conftest import UCI_HEADER, write_csv
 
 MARTS = ["fct_sales", "fct_orders", "dim_customers", "dim_products", "dim_dates", "rfm_segments",
-         "rfm_segment_summary", "monthly_kpis", "campaign_audience", "dropped_duplicate_lines"]
+         "rfm_segment_summary", "monthly_kpis", "campaign_audience", "dropped_duplicate_lines",
+         "rfm_history", "segment_migration", "cohort_retention", "product_affinity", "customer_recommendations",
+         "sales_by_country_month", "sales_seasonality"]
 
 
 def _snapshot(lgs) -> dict[str, tuple]:
@@ -85,3 +89,61 @@ def test_changed_rule_rebuilds_incremental_models(lgs, tmp_path):
     assert lgs.scalar("select count(*) from marts.fct_sales") == 3000 > kept
     lgs("build")
     assert lgs.scalar("select count(*) from marts.fct_sales") == kept
+
+
+def _history_months(lgs) -> int:
+    return lgs.scalar("select count(distinct month_end) from marts.rfm_history")
+
+
+def _mark_oldest_month(lgs) -> int:
+    """Mark the history's oldest month behind dbt's back: a build that recomputes it
+    removes the mark, one that keeps it leaves the mark. Returns the rows marked."""
+    with psycopg.connect(lgs.url, autocommit=True) as conn:
+        return conn.execute("update intermediate.int_customers_rfm_history set rfm_code = 'old'"
+                            " where month_end = (select min(month_end) from intermediate.int_customers_rfm_history)"
+                            ).rowcount
+
+
+def _marked(lgs) -> int:
+    return lgs.scalar("select count(*) from marts.rfm_history where rfm_code = 'old'")
+
+
+def test_rfm_history_adds_a_month_and_recomputes_only_when_it_must(lgs, tmp_path):
+    lgs.reset()
+    base = tmp_path / "base.csv"
+    lgs("generate", "--lines", "3000", "--seed", "34", "--out", str(base))
+    lgs("load", str(base))
+    lgs("build")
+    months = _history_months(lgs)
+    assert _mark_oldest_month(lgs) > 0
+
+    # A new month of lines from known customers adds that month; older months are kept.
+    sold = lgs.query("select stock_code, description, unit_price, customer_id, country from raw.retail_transactions"
+                     " where invoice ~ '^[0-9]' and customer_id is not null and quantity > 0 and unit_price > 0"
+                     " order by source_row limit 12")
+    rows = [[f"59{n:04d}", code, text, "6", "2012-01-05 10:00:00", str(price), str(customer), country]
+            for n, (code, text, price, customer, country) in enumerate(sold)]
+    january = write_csv(tmp_path / "january.csv", UCI_HEADER, rows)
+    lgs("load", "--allow-mixed", str(january))
+    lgs("build")
+    assert _history_months(lgs) == months + 1
+    assert str(lgs.scalar("select max(month_end) from marts.rfm_history")) == "2012-01-31"
+    assert _marked(lgs) > 0  # the oldest month was not recomputed
+    buyers = {row[3] for row in sold}
+    recent = lgs.query("select customer_id from marts.rfm_history where month_end = '2012-01-31' and recency_days < 30")
+    assert {row[0] for row in recent} == buyers
+
+    # Removing a batch the history was built from recomputes every month.
+    batch = lgs.scalar("select max(batch_id) from raw.load_batches where source_file = 'january.csv'")
+    lgs("unload", str(batch))
+    lgs("build")
+    assert _history_months(lgs) == months and _marked(lgs) == 0
+
+    # So does a changed definition (here a rule var) on a plain build, and going back.
+    _mark_oldest_month(lgs)
+    ntile = lgs.query("select customer_id, month_end, rfm_code from marts.rfm_history order by 1, 2")
+    lgs("build", "--vars", "{rfm_scoring: quantile}")
+    assert _marked(lgs) == 0
+    assert lgs.query("select customer_id, month_end, rfm_code from marts.rfm_history order by 1, 2") != ntile
+    lgs("build")
+    assert lgs.query("select customer_id, month_end, rfm_code from marts.rfm_history order by 1, 2") == ntile

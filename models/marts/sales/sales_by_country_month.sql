@@ -14,7 +14,7 @@ per_country_month as (
         coalesce(country, 'Unspecified') as country,
         count(case when is_placed then 1 end) as orders_placed,
         count(case when is_cancelled then 1 end) as orders_cancelled,
-        count(distinct customer_id) as active_customers,
+        count(distinct case when not is_guest then customer_id end) as active_customers,
         sum(net_amount) as net_sales
     from orders
     group by order_month, coalesce(country, 'Unspecified')
