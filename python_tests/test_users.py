@@ -136,7 +136,7 @@ def test_unknown_segment_lists_the_valid_ones(built, tmp_path):
 def test_analyses_compile_and_run(built):
     built("dbt", "compile", "--target", "prod", "--select", "resource_type:analysis")
     compiled = sorted((built_target(built) / "compiled" / "lgs_warehouse" / "analyses").glob("*.sql"))
-    assert len(compiled) == 5
+    assert len(compiled) == len(list((ROOT / "analyses").glob("*.sql"))) >= 10
     for path in compiled:
         result = built("sql", "-v", "ON_ERROR_STOP=1", "-f", str(path))
         assert "(0 rows)" not in result.stdout, path.name
