@@ -172,6 +172,19 @@ def _slowest(count: int = 5) -> list[dict]:
     return [{"node": r["unique_id"], "seconds": round(r["execution_time"], 2)} for r in timed[:count]]
 
 
+# The models whose growth with the data is watched (the pair and history marts).
+GROWTH_WATCHED = ["int_customers_rfm_history", "rfm_history", "segment_migration", "int_order_products",
+                  "product_affinity", "customer_recommendations", "cohort_retention"]
+
+
+def _node_seconds(names: list[str]) -> dict[str, float]:
+    """Execution seconds of these models in the last dbt run."""
+    run_results = json.loads((HOME / "target" / "run_results.json").read_text())
+    found = {r["unique_id"].rsplit(".", 1)[1]: r["execution_time"] for r in run_results["results"]
+             if r["unique_id"].startswith("model.")}
+    return {name: round(found.get(name, 0.0), 2) for name in names}
+
+
 def _ensure_real_loaded() -> None:
     lgs("db", "start")
     exists = psql("select to_regclass('raw.retail_transactions') is not null")["output"].strip() == "t"
@@ -294,16 +307,20 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
         build = lgs("build")
         rows[factor] = {"lines": lines, "load_seconds": round(load["seconds"], 2),
                         "load_peak_rss_mb": round(load["peak_rss_mb"]), "build_seconds": round(build["seconds"], 2),
-                        "build_peak_rss_mb": round(build["peak_rss_mb"])}
+                        "build_peak_rss_mb": round(build["peak_rss_mb"]), "mart_seconds": _node_seconds(GROWTH_WATCHED)}
         print(f"scale {factor}x ({lines:,} lines): load {load['seconds']:.1f} s (peak {load['peak_rss_mb']:.0f} MB),"
               f" build {build['seconds']:.1f} s (peak {build['peak_rss_mb']:.0f} MB)")
+        print("  " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in rows[factor]["mart_seconds"].items()))
     base = rows[min(scales)]
     for factor, row in rows.items():
         row["load_growth"] = round(row["load_seconds"] / base["load_seconds"], 2)
         row["build_growth"] = round(row["build_seconds"] / base["build_seconds"], 2)
+        row["mart_growth"] = {name: round(seconds / max(base["mart_seconds"][name], 0.01), 2)
+                              for name, seconds in row["mart_seconds"].items()}
     top = rows[max(scales)]
     print(f"growth {min(scales)}x -> {max(scales)}x: load {top['load_growth']}x, build {top['build_growth']}x"
           f" (target <= {1.2 * max(scales) / min(scales):.0f}x)")
+    print("  marts: " + ", ".join(f"{name} {growth}x" for name, growth in top["mart_growth"].items()))
     return {str(k): v for k, v in rows.items()}
 
 
