@@ -324,7 +324,60 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
     return {str(k): v for k, v in rows.items()}
 
 
-PARTS = ["load", "build", "notebook", "incremental", "scale"]
+def bench_dashboard(runs: int) -> dict:
+    """Each dashboard page, real data, in headless Chromium: seconds until interactive (the
+    page idle, every chart drawn). Cold: the first visit after the dashboard starts (its
+    queries not cached yet); warm: the median of --runs visits in fresh browser sessions."""
+    import shutil
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    from lgs.dashboard import PAGE_READY_JS, PAGES
+
+    _ensure_real_loaded()
+    lgs("build")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "lgs", "dashboard", "--port", str(port)], cwd=ROOT, env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shots = HOME / "dashboard"
+    shots.mkdir(parents=True, exist_ok=True)
+    timings: dict[str, list[float]] = {title: [] for title in PAGES.values()}
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
+            for visit in range(runs + 1):
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                page = context.new_page()
+                for path, title in PAGES.items():
+                    started = time.perf_counter()
+                    page.goto(f"http://127.0.0.1:{port}/{path}")
+                    page.wait_for_function(PAGE_READY_JS, timeout=60_000, polling=20)
+                    timings[title].append(time.perf_counter() - started)
+                    if visit == 0:
+                        page.screenshot(path=str(shots / f"{title.lower()}.png"), full_page=True)
+                context.close()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    result = {title: {"cold_seconds": round(times[0], 2), "warm_seconds": round(statistics.median(times[1:]), 2)}
+              for title, times in timings.items()}
+    print(f"dashboard (real data, seconds until interactive; target < 2 s; screenshots in {shots}):")
+    for title, figures in result.items():
+        print(f"  {title:<10} cold {figures['cold_seconds']:.2f} s, warm {figures['warm_seconds']:.2f} s")
+    return result
+
+
+PARTS = ["load", "build", "notebook", "incremental", "scale", "dashboard"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

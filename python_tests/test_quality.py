@@ -55,9 +55,19 @@ def test_every_public_mart_has_an_enforced_contract_and_tested_key(documented):
     tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
     for mart in marts:
         assert mart["config"]["contract"]["enforced"], mart["name"]
-        keys = [c for c in mart["columns"].values() if any(k["type"] == "primary_key" for k in c["constraints"])]
-        assert len(keys) == 1, mart["name"]
-        key = keys[0]["name"]
-        kinds = {t["test_metadata"]["name"] for t in tests if t.get("test_metadata")
-                 and t.get("column_name") == key and mart["unique_id"] in t["depends_on"]["nodes"]}
-        assert {"unique", "not_null"} <= kinds, (mart["name"], kinds)
+        keys = [c["name"] for c in mart["columns"].values() if any(k["type"] == "primary_key" for k in c["constraints"])]
+        composite = [k["columns"] for k in mart["constraints"] if k["type"] == "primary_key"]
+        assert len(keys) + len(composite) == 1, mart["name"]  # one primary key: a column or a list of them
+        mart_tests = [t for t in tests if t.get("test_metadata") and mart["unique_id"] in t["depends_on"]["nodes"]]
+        if keys:
+            kinds = {t["test_metadata"]["name"] for t in mart_tests if t.get("column_name") == keys[0]}
+            assert {"unique", "not_null"} <= kinds, (mart["name"], kinds)
+            continue
+        # A composite key: its combination tested unique, each of its columns not null (test and constraint).
+        combinations = [t["test_metadata"]["kwargs"].get("combination_of_columns") for t in mart_tests
+                        if t["test_metadata"]["name"] == "unique_combination_of_columns"]
+        assert composite[0] in combinations, (mart["name"], combinations)
+        for column in composite[0]:
+            assert {"not_null"} <= {t["test_metadata"]["name"] for t in mart_tests if t.get("column_name") == column}, \
+                (mart["name"], column)
+            assert any(k["type"] == "not_null" for k in mart["columns"][column]["constraints"]), (mart["name"], column)

@@ -86,6 +86,25 @@ def test_export_every_segment(built, tmp_path, segment):
         assert any(r["top_products"] for r in rows)
 
 
+def test_export_narrows_to_a_country_and_a_minimum_spend(built, tmp_path):
+    country, = built.query("select country from marts.campaign_audience where segment = 'Hibernating'"
+                           " group by country order by count(*) desc limit 1")[0]
+    median = built.scalar("select percentile_disc(0.5) within group (order by monetary) from marts.campaign_audience"
+                          " where segment = 'Hibernating' and country = %s", (country,))
+    expected = {row[0] for row in built.query(
+        "select customer_id from marts.campaign_audience where segment = 'Hibernating' and country = %s"
+        " and monetary >= %s", (country, median))}
+    everyone = built.scalar("select count(*) from marts.campaign_audience where segment = 'Hibernating'")
+    assert 0 < len(expected) < everyone
+    out = tmp_path / "narrow.csv"
+    built("export", "segment", "hibernating", "--country", country.upper(), "--min-spend", str(median),
+          "--out", str(out))
+    with open(out, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {int(r["customer_id"]) for r in rows} == expected and len(rows) == len(expected)
+    assert all(r["country"] == country and float(r["monetary"]) >= float(median) for r in rows)
+
+
 def test_export_several_segments_as_xlsx(built, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     out = tmp_path / "winback.xlsx"

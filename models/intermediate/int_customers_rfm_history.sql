@@ -31,9 +31,9 @@ batches as (
 recompute_from as (
     {% if is_incremental() -%}
         -- The month of the earliest line of a batch loaded since the last run.
-        select min(cast({{ dbt.date_trunc('month', 'lines.invoiced_at') }} as date)) as month_start
-        from {{ ref('int_invoice_lines_deduplicated') }} as lines
-        where lines.batch_id > (select coalesce(max(held.through_batch_id), 0) from {{ this }} as held)
+        select min(cast({{ dbt.date_trunc('month', 'invoiced_at') }} as date)) as month_start
+        from {{ ref('int_invoice_lines_deduplicated') }}
+        where batch_id > (select coalesce(max(held.through_batch_id), 0) from {{ this }} as held)
     {%- else -%}
         select min(order_month) as month_start from customer_months
     {%- endif %}

@@ -321,6 +321,17 @@ def sql(args: tuple[str, ...]) -> None:
     sys.exit(result.returncode)
 
 
+@cli.command(short_help="Serve the marketing dashboard on localhost.")
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+def dashboard(port: int) -> None:
+    """The marketing dashboard (Streamlit) on http://127.0.0.1:PORT, reading the published
+    marts as the analyst role; nothing is requested from any other address (Ctrl-C stops)."""
+    from lgs.dashboard import run_dashboard
+    from lgs.database import ensure_server
+
+    sys.exit(run_dashboard(ensure_server(), port, _say))
+
+
 @cli.group()
 def export() -> None:
     """Campaign lists for the marketing team."""
@@ -331,14 +342,16 @@ def export() -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
               help="csv or xlsx; by default the file's extension decides.")
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="File to write.")
-def export_segment(segments: tuple[str, ...], fmt: str, out: Path) -> None:
+@click.option("--country", default=None, help="Only customers of this country (any case).")
+@click.option("--min-spend", default=None, type=click.FloatRange(min=0), help="Only customers whose monetary value is at least this.")
+def export_segment(segments: tuple[str, ...], fmt: str, out: Path, country: str | None, min_spend: float | None) -> None:
     """Customers of one or more RFM segments, e.g. `lgs export segment "Can't Lose" --out cl.csv`."""
     from lgs.database import ensure_server
     from lgs.exports import export_format, export_segments
     from lgs.settings import analyst_role
 
     fmt = export_format(out, fmt)  # a wrong name or format is refused before anything starts
-    written = export_segments(ensure_server(), segments, fmt, out, analyst_role())
+    written = export_segments(ensure_server(), segments, fmt, out, analyst_role(), country=country, min_spend=min_spend)
     _say(f"wrote {written:,} customers of {', '.join(segments)} to {out}")
 
 

@@ -19,6 +19,13 @@ from lgs.errors import LgsError
 COLUMNS = ["customer_id", "country", "segment", "recency_days", "frequency", "monetary", "last_purchase_date",
            "top_products", "recommended_products", "recommended_campaign"]
 FORMATS = ("csv", "xlsx")
+# The customers of a campaign: segments, optionally one country and a minimum spend.
+AUDIENCE_QUERY = sql.SQL(
+    "select {} from marts.campaign_audience where segment = any(%s)"
+    " and (%s::text is null or lower(country) = lower(%s::text))"
+    " and (%s::numeric is null or monetary >= %s::numeric)"
+    " order by segment, monetary desc, customer_id"
+).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS)))
 
 
 def valid_segments(conn) -> list[str]:
@@ -41,9 +48,11 @@ def export_format(out: Path, fmt: str | None) -> str:
 
 
 def export_segments(connection: Connection, segments: Sequence[str], fmt: str | None, out: Path,
-                    analyst_role: str = "lgs_analyst") -> int:
+                    analyst_role: str = "lgs_analyst", country: str | None = None,
+                    min_spend: float | None = None) -> int:
     """Write the customers of `segments` to `out`; returns the number of customers written.
-    Segment names match whatever their case."""
+    Segment names match whatever their case; `country` (any case) and `min_spend` (monetary
+    value at least) narrow the list. The dashboard's Campaigns page writes through here too."""
     fmt = export_format(out, fmt)
     with connection.connect() as conn:
         if conn.execute("select to_regclass('marts.campaign_audience')").fetchone()[0] is None:
@@ -58,10 +67,7 @@ def export_segments(connection: Connection, segments: Sequence[str], fmt: str | 
                 + ", ".join(repr(s) for s in known.values())
             )
         wanted = list(dict.fromkeys(known[s.casefold()] for s in segments))
-        query = sql.SQL(
-            "select {} from marts.campaign_audience where segment = any(%s) order by segment, monetary desc, customer_id"
-        ).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS)))
-        rows = conn.execute(query, (wanted,)).fetchall()
+        rows = conn.execute(AUDIENCE_QUERY, (wanted, country, country, min_spend, min_spend)).fetchall()
         campaigns = dict(conn.execute("select segment, recommended_campaign from marts.rfm_segment_playbook").fetchall())
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":

@@ -1,10 +1,14 @@
-"""The dbt docs site, checked in a real headless Chromium: the overview, a model page with
-its columns and descriptions, and the lineage from the raw source to rfm_segments — all
-served from localhost with nothing fetched from the internet. Screenshots go to
-artifacts/screenshots/."""
+"""What people open in a browser, checked in a real headless Chromium on one demo warehouse:
+the dbt docs site (the overview, a model page with its columns and descriptions, the lineage
+from the raw source to rfm_segments) and the marketing dashboard (every page renders, its
+figures equal the marts, a campaign download has the mart's rows) — all served from
+localhost with nothing fetched from anywhere else. Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import shutil
 import socket
 import subprocess
@@ -15,6 +19,8 @@ from urllib.parse import urlparse
 
 import pytest
 from conftest import ROOT
+
+from lgs.dashboard import PAGE_READY_JS, PAGES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -33,22 +39,42 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def site(lgs):
+def demo(lgs):
     lgs.reset()
     lgs("demo", "--lines", "20000", "--seed", "3")
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "lgs", "docs", "serve", "--no-generate", "--port", str(port)],
-                              cwd=ROOT, env=lgs.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
+    return lgs
+
+
+def _serve(lgs, *command: str, port: int, what: str, seconds: float = 60):
+    """Start `lgs COMMAND` serving on 127.0.0.1:port; the process once the port answers."""
+    server = subprocess.Popen([sys.executable, "-m", "lgs", *command], cwd=ROOT, env=lgs.env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
+            return server
         except OSError:
+            if server.poll() is not None:
+                break
             time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail(f"docs server did not start: {server.stderr.read()}")
+    server.kill()
+    pytest.fail(f"{what} did not start: {server.stderr.read()}")
+
+
+@pytest.fixture(scope="module")
+def site(demo):
+    port = _free_port()
+    server = _serve(demo, "docs", "serve", "--no-generate", "--port", str(port), port=port, what="docs server")
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def dashboard(demo):
+    port = _free_port()
+    server = _serve(demo, "dashboard", "--port", str(port), port=port, what="dashboard")
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(10)
@@ -79,7 +105,7 @@ def page(browser):
         return parsed.scheme not in ("file", "data", "blob", "about") and parsed.hostname not in ("127.0.0.1", "localhost")
 
     outside = [url for url in page.requests if remote(url)]
-    assert not outside, f"the docs site fetched from outside this machine: {outside[:5]}"
+    assert not outside, f"the page fetched from outside this machine: {outside[:5]}"
     # dbt's own page requests two unrendered icon templates locally; anything remote must not fail.
     remote_failures = [failure for failure in page.failures if remote(failure[0])]
     assert not remote_failures, remote_failures
@@ -146,3 +172,84 @@ def test_docs_build_writes_a_static_folder(lgs, site, page, tmp_path):
     assert (out / "index.html").stat().st_size > 100_000 and (out / "manifest.json").exists()
     page.goto((out / "index.html").as_uri() + "#!/model/model.lgs_warehouse.monthly_kpis")
     page.get_by_text("net_sales_growth_pct").first.wait_for(timeout=30_000)
+
+
+# -- the marketing dashboard ----------------------------------------------------------------
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError'], [data-testid='stAlertContainer'] .stAlert-error"
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function(PAGE_READY_JS, timeout=30_000, polling=100)
+
+
+def _metric(page, label: str) -> str:
+    """The value shown by the metric with this label."""
+    metric = page.locator("[data-testid='stMetric']").filter(
+        has=page.locator("[data-testid='stMetricLabel']", has_text=re.compile(rf"^{re.escape(label)}$")))
+    return metric.first.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_dashboard_page_renders_without_an_error(dashboard, page, path):
+    _open(page, f"{dashboard}/{path}")
+    assert page.locator("h1").first.inner_text().strip() == PAGES[path]
+    assert page.locator(ERRORS).count() == 0, page.inner_text("body")[:2000]
+    assert "Page not found" not in page.inner_text("body")
+    page.screenshot(path=str(SHOTS / f"dashboard_{PAGES[path].lower()}.png"), full_page=True)
+
+
+def test_dashboard_figures_equal_the_marts(demo, dashboard, page):
+    _open(page, f"{dashboard}/segments")
+    champions = demo.scalar("select count(*) from marts.rfm_segments where segment = 'Champions'")
+    hibernating = demo.scalar("select count(*) from marts.rfm_segments where segment = 'Hibernating'")
+    assert champions > 0 and _metric(page, "Champions") == f"{champions:,}"
+    assert _metric(page, "Hibernating") == f"{hibernating:,}"
+    _open(page, f"{dashboard}/")
+    month, net_sales, orders = demo.query(
+        "select month_start, net_sales, orders_placed from marts.monthly_kpis where not is_partial_month"
+        " order by month_start desc limit 1")[0]
+    assert f"Last complete month: {month:%B %Y}" in page.inner_text("body")
+    assert _metric(page, "Net sales") == f"£{net_sales:,.0f}"
+    assert _metric(page, "Orders placed") == f"{orders:,}"
+
+
+def test_customer_page_shows_scores_and_recommendations(demo, dashboard, page):
+    customer, segment = demo.query("select r.customer_id, s.segment from marts.customer_recommendations r"
+                                   " join marts.rfm_segments s using (customer_id) order by 1 limit 1")[0]
+    _open(page, f"{dashboard}/customer")
+    page.get_by_label("Customer id").fill(str(customer))
+    page.keyboard.press("Enter")
+    page.get_by_text("Recommended products").wait_for(timeout=20_000)
+    page.wait_for_function(PAGE_READY_JS, timeout=30_000)
+    assert _metric(page, "Segment") == segment
+    recommended = demo.scalar("select stock_code from marts.customer_recommendations where customer_id = %s"
+                              " and recommendation_rank = 1", (customer,))
+    assert recommended in page.locator("[data-testid='stTable']").first.inner_text()
+
+
+def test_campaign_download_has_the_rows_of_the_mart(demo, dashboard, page):
+    _open(page, f"{dashboard}/campaigns")
+    wanted = {row[0] for row in demo.query("select customer_id from marts.campaign_audience where segment = 'Can''t Lose'")}
+    assert wanted and _metric(page, "Customers in the audience") == f"{len(wanted):,}"
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert {int(row["customer_id"]) for row in rows} == wanted and len(rows) == len(wanted)
+    assert {row["segment"] for row in rows} == {"Can't Lose"} and "recommended_products" in rows[0]
+
+
+def test_dashboard_reads_as_the_analyst_role(demo, dashboard, page):
+    _open(page, f"{dashboard}/segments")
+    users = {row[0] for row in demo.query("select usename from pg_stat_activity where usename is not null")}
+    assert "lgs_analyst" in users
+
+
+def test_dashboard_on_a_busy_port_is_a_one_line_error(demo):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = demo("dashboard", "--port", str(port), check=False, timeout=60)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert f"cannot serve the dashboard on 127.0.0.1:{port}" in result.stderr
