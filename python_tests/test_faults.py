@@ -111,13 +111,15 @@ def test_killed_build_leaves_every_mart_complete(lgs, big_file, tmp_path):
     tables = {r[0] for r in lgs.query("select tablename from pg_tables where schemaname = 'marts'")}
     # Exactly the published marts: no half-swapped, temporary or backup relation left behind.
     assert tables == set(before) | {"dim_dates", "dropped_duplicate_lines", "load_rejects", "unusual_lines",
-                                    "rfm_segment_map", "rfm_segment_playbook"}, tables
+                                    "rfm_segment_map", "rfm_segment_playbook", "cohort_retention", "rfm_history",
+                                    "segment_migration", "product_affinity", "customer_recommendations",
+                                    "sales_by_country_month", "sales_seasonality"}, tables
     assert not lgs.scalar("select count(*) from pg_namespace where nspname like 'marts\\_\\_%%'")
 
 
 def test_readers_are_never_broken_by_rebuilds(lgs, big_file, tmp_path):
     """Readers query the marts in a loop (bounded, loopback only) while dbt rebuilds them,
-    with a new batch landing between builds so the marts really change."""
+    with a new batch landing between builds so the marts really change (twice)."""
     lgs.reset()
     lgs("load", str(big_file))
     lgs("build")
@@ -151,7 +153,7 @@ def test_readers_are_never_broken_by_rebuilds(lgs, big_file, tmp_path):
     for thread in threads:
         thread.start()
     try:
-        for round_number in range(3):
+        for round_number in range(2):
             extra = tmp_path / f"day{round_number}.csv"
             lgs("generate", "--lines", "3000", "--seed", str(1000 + round_number), "--out", str(extra))
             lgs("load", str(extra))
@@ -160,11 +162,11 @@ def test_readers_are_never_broken_by_rebuilds(lgs, big_file, tmp_path):
         stop.set()
         for thread in threads:
             thread.join(60)
-    print(f"reader queries served during 3 rebuilds: {served[0]}, errors: {len(errors)},"
+    print(f"reader queries served during 2 rebuilds: {served[0]}, errors: {len(errors)},"
           f" mart versions seen: {len(versions)}")
     assert served[0] > 50
-    # The readers really saw the marts change under them: the first build and three rebuilds.
-    assert len(versions) == 4, sorted(versions)
+    # The readers really saw the marts change under them: the first build and two rebuilds.
+    assert len(versions) == 3, sorted(versions)
     assert not errors, errors[:5]
     assert not inconsistent, inconsistent[:5]
 
