@@ -53,3 +53,14 @@ def test_db_status_exit_codes_follow_pg_ctl(fresh):
     runner("db", "stop")
     stopped = runner("db", "status", check=False)
     assert stopped.returncode == 3 and "stopped" in stopped.stdout
+
+
+def test_heavy_libraries_stay_out_of_the_cli_start_up():
+    import subprocess
+    import sys
+
+    code = ("import sys, lgs.cli, lgs.dbt, lgs.exports, lgs.predictions, lgs.dashboard;"
+            " heavy = sorted({m.split('.')[0] for m in sys.modules} & {'pymc', 'pymc_marketing', 'pytensor',"
+            " 'statsmodels', 'streamlit', 'altair', 'pandas', 'dbt'}); print(heavy)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout

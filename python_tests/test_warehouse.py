@@ -130,9 +130,9 @@ def test_real_dataset_facts_and_notebook_compatibility(lgs):
     )[0]
     assert facts == (53_628, 5_942, 5_305, 34_335, 43)
     assert lgs.scalar("select count(*) from marts.fct_sales") == 1_067_371 - 34_335
-    # Notebook mode needs only the RFM marts and the facts: build just those, with the tests
+    # Notebook mode needs only the RFM marts, the KPIs and the facts: build just those, with the tests
     # whose every parent is among them.
-    lgs("build", "--vars", NOTEBOOK_VARS, "--select", "+rfm_segment_summary", "+fct_sales",
+    lgs("build", "--vars", NOTEBOOK_VARS, "--select", "+rfm_segment_summary", "+monthly_kpis", "+fct_sales",
         "--indirect-selection", "cautious", timeout=1200)
     assert lgs.scalar("select count(*) from marts.fct_sales") == 1_067_371
     _compare_with_notebook(lgs, SHARED_DATA)

@@ -17,14 +17,15 @@ countries as (
 
 kpis as (
     select * from {{ ref('monthly_kpis') }}
-    where orders_placed + orders_cancelled > 0 or net_sales <> 0
 ),
 
 compared as (
     select
         kpis.month_start as kpi_month,
         countries.month_start as country_month,
-        kpis.orders_placed <> countries.orders_placed
+        -- A month without any order has no country row, and must have nothing to add up.
+        countries.month_start is null and (kpis.orders_placed + kpis.orders_cancelled > 0 or kpis.net_sales <> 0)
+        or kpis.orders_placed <> countries.orders_placed
         or kpis.orders_cancelled <> countries.orders_cancelled
         or kpis.net_sales <> countries.net_sales
         or abs(countries.share_total - 1) > 1e-9
@@ -37,4 +38,4 @@ select
     kpi_month,
     country_month
 from compared
-where kpi_month is null or country_month is null or differs
+where kpi_month is null or differs

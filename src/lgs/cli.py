@@ -200,7 +200,7 @@ def build(args: tuple[str, ...]) -> None:
 
     connection = ensure_server()
     args = with_target(args, "prod")
-    if not run_dbt(["source", "freshness", *shared_options(args)], connection):
+    if not run_dbt(["source", "freshness", "--select", "source:retail", *shared_options(args)], connection):
         raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"
                        " var raw_freshness_error_days; nothing was built")
     if not run_dbt(["build", *args], connection):
@@ -319,6 +319,19 @@ def sql(args: tuple[str, ...]) -> None:
     except OSError as exc:
         raise LgsError(f"cannot run psql: {exc}") from None
     sys.exit(result.returncode)
+
+
+@cli.command(short_help="Fit lifetime value and sales forecast models.")
+@click.option("--validate", is_flag=True,
+              help="Also fit on all but the last 180 days and check the predictions against them.")
+def predict(validate: bool) -> None:
+    """Fit BG/NBD + Gamma-Gamma lifetime value models and a daily sales forecast on the built
+    warehouse and write them to the schema `predictions` (then `lgs build` joins them into
+    the marts). --validate also scores a fit on all but the last 180 days against them."""
+    from lgs.database import ensure_server
+    from lgs.predictions.run import run_predictions
+
+    run_predictions(ensure_server(), validate, _say)
 
 
 @cli.command(short_help="Serve the marketing dashboard on localhost.")

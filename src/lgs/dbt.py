@@ -107,10 +107,12 @@ def shared_options(args: Sequence[str]) -> list[str]:
 def run_dbt(args: Sequence[str], connection: Connection) -> bool:
     """Invoke dbt with `args`; True on success. The environment is set for the call only."""
     from lgs.loading.store import ensure_raw_schema
+    from lgs.predictions import ensure_predictions_schema
 
     # The source tables must exist before dbt compiles anything that selects from them.
     with connection.connect() as conn:
         ensure_raw_schema(conn)
+        ensure_predictions_schema(conn)
     saved = dict(os.environ)
     os.environ.update(dbt_environment(connection))
     try:

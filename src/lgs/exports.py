@@ -17,7 +17,7 @@ from lgs.database import Connection
 from lgs.errors import LgsError
 
 COLUMNS = ["customer_id", "country", "segment", "recency_days", "frequency", "monetary", "last_purchase_date",
-           "top_products", "recommended_products", "recommended_campaign"]
+           "top_products", "recommended_products", "p_alive", "clv_12_months", "churn_risk", "recommended_campaign"]
 FORMATS = ("csv", "xlsx")
 # The customers of a campaign: segments, optionally one country and a minimum spend.
 AUDIENCE_QUERY = sql.SQL(
@@ -83,7 +83,7 @@ def export_segments(connection: Connection, segments: Sequence[str], fmt: str | 
 MONEY_FORMAT = "£#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 WIDTHS = {"customer_id": 12, "country": 18, "segment": 20, "recency_days": 13, "frequency": 11, "monetary": 14,
-          "last_purchase_date": 18, "top_products": 60, "recommended_products": 60,
+          "last_purchase_date": 18, "top_products": 60, "recommended_products": 60, "p_alive": 9, "clv_12_months": 14, "churn_risk": 11,
           "recommended_campaign": 60}
 
 

@@ -24,6 +24,10 @@ recommended as (
     group by customer_id
 ),
 
+predictions as (
+    select * from {{ ref('customer_predictions') }}
+),
+
 final as (
     select
         segments.customer_id,
@@ -35,6 +39,9 @@ final as (
         cast(segments.last_purchase_at as date) as last_purchase_date,
         top_products.top_products,
         recommended.recommended_products,
+        predictions.p_alive,
+        predictions.clv_12_months,
+        predictions.churn_risk,
         segments.recommended_campaign
     from segments
     inner join customers
@@ -43,6 +50,8 @@ final as (
         on segments.customer_id = top_products.customer_id
     left join recommended
         on segments.customer_id = recommended.customer_id
+    left join predictions
+        on segments.customer_id = predictions.customer_id
 )
 
 select * from final

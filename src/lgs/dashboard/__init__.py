@@ -16,7 +16,7 @@ from lgs.errors import LgsError
 APP = Path(__file__).resolve().parent / "app.py"
 # The marts the pages read; the dashboard refuses to start before a build made them.
 NEEDED_MARTS = ["monthly_kpis", "rfm_segments", "rfm_segment_summary", "dim_customers", "campaign_audience",
-                "cohort_retention", "rfm_history", "customer_recommendations", "fct_orders"]
+                "cohort_retention", "rfm_history", "customer_recommendations", "customer_predictions", "fct_orders"]
 
 
 # The pages by URL path (the first is the default, at "/") and their titles.

@@ -114,6 +114,8 @@ def customer(customer_id: int) -> dict[str, pd.DataFrame]:
                          " where customer_id = %s order by month_end", (customer_id,)),
         "campaign": query("select top_products, recommended_products, recommended_campaign from campaign_audience"
                           " where customer_id = %s", (customer_id,)),
+        "predictions": query("select p_alive, expected_purchases_90d, clv_12_months, churn_risk"
+                             " from customer_predictions where customer_id = %s", (customer_id,)),
         "recommendations": query("select recommendation_rank, stock_code, description, reason, confidence, lift"
                                  " from customer_recommendations where customer_id = %s order by recommendation_rank",
                                  (customer_id,)),

@@ -191,6 +191,14 @@ def customer() -> None:
     columns[2].metric("RFM", scores.iloc[0]["rfm_code"] if not scores.empty else "-")
     columns[3].metric("Purchases", f"{int(profile['purchase_count']):,}")
     columns[4].metric("Spend", _money(float(profile["purchase_revenue"] or 0)))
+    predictions = found["predictions"]
+    if not predictions.empty:
+        row = predictions.iloc[0]
+        columns = st.columns(4)
+        columns[0].metric("Still active (p_alive)", f"{row['p_alive']:.0%}")
+        columns[1].metric("Churn risk", row["churn_risk"])
+        columns[2].metric("Purchase days, next 90", f"{row['expected_purchases_90d']:.1f}")
+        columns[3].metric("12-month value", _money(float(row["clv_12_months"])))
     history = found["history"]
     if not history.empty:
         st.subheader("Segment at each month end")
