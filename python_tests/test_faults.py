@@ -113,7 +113,8 @@ def test_killed_build_leaves_every_mart_complete(lgs, big_file, tmp_path):
     assert tables == set(before) | {"dim_dates", "dropped_duplicate_lines", "load_rejects", "unusual_lines",
                                     "rfm_segment_map", "rfm_segment_playbook", "cohort_retention", "rfm_history",
                                     "segment_migration", "product_affinity", "customer_recommendations",
-                                    "sales_by_country_month", "sales_seasonality"}, tables
+                                    "sales_by_country_month", "sales_seasonality", "daily_sales",
+                                    "customer_predictions", "sales_forecast"}, tables
     assert not lgs.scalar("select count(*) from pg_namespace where nspname like 'marts\\_\\_%%'")
 
 
