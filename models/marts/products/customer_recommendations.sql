@@ -9,6 +9,25 @@ bought as (
     select * from {{ ref('int_customer_products') }}
 ),
 
+ranked_bought as (
+    select
+        customer_id,
+        stock_code,
+        row_number() over (partition by customer_id order by spend desc, stock_code asc) as spend_rank
+    from bought
+),
+
+basis as (
+    -- What the recommendations start from: the customer's var `recommendation_basis_products`
+    -- products with the most spend (all of them for most customers), so the candidates grow
+    -- with the customers, not with how many products the biggest buyers ever touched.
+    select
+        customer_id,
+        stock_code
+    from ranked_bought
+    where spend_rank <= {{ var('recommendation_basis_products') }}
+),
+
 affinity as (
     select * from {{ ref('product_affinity') }}
 ),
@@ -54,20 +73,20 @@ companions as (
 
 candidates as (
     select
-        bought.customer_id,
+        basis.customer_id,
         companions.to_code as stock_code,
         companions.from_code as because_of_stock_code,
         companions.confidence,
         companions.lift,
         row_number() over (
-            partition by bought.customer_id, companions.to_code
+            partition by basis.customer_id, companions.to_code
             order by companions.confidence desc, companions.lift desc, companions.from_code asc
         ) as reason_rank
-    from bought
-    inner join companions on bought.stock_code = companions.from_code
+    from basis
+    inner join companions on basis.stock_code = companions.from_code
     left join bought as already
         on
-            bought.customer_id = already.customer_id
+            basis.customer_id = already.customer_id
             and companions.to_code = already.stock_code
     where already.stock_code is null
 ),
