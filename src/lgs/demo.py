@@ -51,3 +51,5 @@ def run_demo(lines: int, seed: int, say: Callable[[str], None]) -> None:
     say("  lgs sql -c 'select * from rfm_segment_summary order by segment_order'   (as the read-only analyst)")
     say("  lgs export segment \"Can't Lose\" --out cant_lose.xlsx                     (a campaign list)")
     say(f"  lgs docs serve          (docs site; static copy: {site / 'static_index.html'})")
+    say("  lgs dashboard           (the marketing dashboard on http://127.0.0.1:8501)")
+    say("  lgs predict && lgs build   (lifetime value, churn risk and a sales forecast into the marts)")
