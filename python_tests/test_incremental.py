@@ -109,11 +109,7 @@ def _marked(lgs) -> int:
 
 
 def test_rfm_history_adds_a_month_and_recomputes_only_when_it_must(lgs, tmp_path):
-    lgs.reset()
-    base = tmp_path / "base.csv"
-    lgs("generate", "--lines", "3000", "--seed", "34", "--out", str(base))
-    lgs("load", str(base))
-    lgs("build")
+    lgs.build_sample(tmp_path, lines=3000, seed=34)
     months = _history_months(lgs)
     assert _mark_oldest_month(lgs) > 0
 
