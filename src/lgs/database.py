@@ -94,6 +94,13 @@ class Connection:
             raise LgsError(f"cannot connect to {where}: {first_line}") from None
 
 
+def require_built(conn: psycopg.Connection, *relations: str) -> None:
+    """A one-line error naming the first of `relations` (schema.table) not built yet."""
+    for relation in relations:
+        if conn.execute("select to_regclass(%s)", (relation,)).fetchone()[0] is None:
+            raise LgsError(f"{relation} does not exist yet: run `lgs build` (or `lgs demo`) first")
+
+
 def uses_external_server() -> bool:
     return bool(os.environ.get("PGHOST"))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from lgs.database import Connection
+from lgs.database import Connection, require_built
 from lgs.errors import LgsError
 
 COLUMNS = ["customer_id", "country", "segment", "recency_days", "frequency", "monetary", "last_purchase_date",
@@ -21,9 +21,9 @@ COLUMNS = ["customer_id", "country", "segment", "recency_days", "frequency", "mo
 FORMATS = ("csv", "xlsx")
 # The customers of a campaign: segments, optionally one country and a minimum spend.
 AUDIENCE_QUERY = sql.SQL(
-    "select {} from marts.campaign_audience where segment = any(%s)"
-    " and (%s::text is null or lower(country) = lower(%s::text))"
-    " and (%s::numeric is null or monetary >= %s::numeric)"
+    "select {} from marts.campaign_audience where segment = any(%(segments)s)"
+    " and (%(country)s::text is null or lower(country) = lower(%(country)s::text))"
+    " and (%(min_spend)s::numeric is null or monetary >= %(min_spend)s::numeric)"
     " order by segment, monetary desc, customer_id"
 ).format(sql.SQL(", ").join(map(sql.Identifier, COLUMNS)))
 
@@ -55,8 +55,7 @@ def export_segments(connection: Connection, segments: Sequence[str], fmt: str | 
     value at least) narrow the list. The dashboard's Campaigns page writes through here too."""
     fmt = export_format(out, fmt)
     with connection.connect() as conn:
-        if conn.execute("select to_regclass('marts.campaign_audience')").fetchone()[0] is None:
-            raise LgsError("marts.campaign_audience does not exist yet: run `lgs build` (or `lgs demo`) first")
+        require_built(conn, "marts.campaign_audience")
     # Read as the analyst role: an export can see the marts and nothing else.
     with connection.connect(user=analyst_role, password=os.environ.get("LGS_ANALYST_PASSWORD")) as conn:
         known = {segment.casefold(): segment for segment in valid_segments(conn)}
@@ -67,7 +66,7 @@ def export_segments(connection: Connection, segments: Sequence[str], fmt: str | 
                 + ", ".join(repr(s) for s in known.values())
             )
         wanted = list(dict.fromkeys(known[s.casefold()] for s in segments))
-        rows = conn.execute(AUDIENCE_QUERY, (wanted, country, country, min_spend, min_spend)).fetchall()
+        rows = conn.execute(AUDIENCE_QUERY, {"segments": wanted, "country": country, "min_spend": min_spend}).fetchall()
         campaigns = dict(conn.execute("select segment, recommended_campaign from marts.rfm_segment_playbook").fetchall())
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from lgs.database import Connection
+from lgs.database import Connection, require_built
 from lgs.errors import LgsError
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -58,17 +58,10 @@ def check_port(port: int) -> None:
             raise LgsError(f"cannot serve the dashboard on 127.0.0.1:{port}: {exc.strerror or exc}") from None
 
 
-def check_marts(connection: Connection) -> None:
-    with connection.connect() as conn:
-        missing = [m for m in NEEDED_MARTS
-                   if conn.execute("select to_regclass(%s)", (f"marts.{m}",)).fetchone()[0] is None]
-    if missing:
-        raise LgsError(f"marts.{missing[0]} does not exist yet: run `lgs build` (or `lgs demo`) first")
-
-
 def run_dashboard(connection: Connection, port: int, say: Callable[[str], None]) -> int:
     check_port(port)
-    check_marts(connection)
+    with connection.connect() as conn:
+        require_built(conn, *(f"marts.{mart}" for mart in NEEDED_MARTS))
     env = dict(os.environ)
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     say(f"dashboard on http://127.0.0.1:{port}/ as the analyst role (Ctrl-C stops)")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from psycopg import sql
 
 from lgs.database import current_connection
-from lgs.exports import AUDIENCE_QUERY, COLUMNS, export_segments
+from lgs.exports import AUDIENCE_QUERY, export_segments
 from lgs.settings import analyst_role
 
 # Cached results live this long: a build publishes new marts, the page shows them soon after.
@@ -26,18 +26,18 @@ def _connection():
     return conn
 
 
-def query(sql: str, params: tuple | None = None) -> pd.DataFrame:
+def query(statement: str | sql.Composable, params: tuple | dict | None = None) -> pd.DataFrame:
     """Rows as a frame; numeric columns as floats (charts), dates and text as they are."""
     conn = _connection()
     if conn.closed or conn.broken:
         _connection.clear()
         conn = _connection()
-    cursor = conn.execute(sql, params)
-    columns = [c.name for c in cursor.description]
-    frame = pd.DataFrame(cursor.fetchall(), columns=columns)
-    for column in frame.columns:
-        if len(frame) and isinstance(frame[column].dropna().iloc[0] if frame[column].notna().any() else None, Decimal):
-            frame[column] = frame[column].astype(float)
+    cursor = conn.execute(statement, params)
+    frame = pd.DataFrame(cursor.fetchall(), columns=[c.name for c in cursor.description])
+    numeric = conn.adapters.types["numeric"].oid
+    for column in cursor.description:
+        if column.type_code == numeric:
+            frame[column.name] = frame[column.name].astype(float)
     return frame
 
 
@@ -126,11 +126,10 @@ def customer(customer_id: int) -> dict[str, pd.DataFrame]:
 
 def audience(segments: list[str], country: str | None, min_spend: float | None) -> pd.DataFrame:
     """The campaign list: the same query `lgs export` runs."""
-    frame = query(AUDIENCE_QUERY.as_string(_connection()), (segments, country, country, min_spend, min_spend))
-    frame.columns = COLUMNS
-    return frame
+    return query(AUDIENCE_QUERY, {"segments": segments, "country": country, "min_spend": min_spend})
 
 
+@st.cache_data(ttl=TTL_SECONDS)
 def campaign_file(segments: list[str], country: str | None, min_spend: float | None, fmt: str) -> bytes:
     """The bytes of the file `lgs export segment ... --country --min-spend` writes."""
     with tempfile.TemporaryDirectory(prefix="lgs-dashboard-") as folder:

@@ -23,6 +23,24 @@ def _change(now: float, then: float | None) -> str | None:
 
 
 # -- Overview -----------------------------------------------------------------------------
+MONTH_FIGURES = [("Net sales", "net_sales", True), ("Orders placed", "orders_placed", False),
+                 ("Active customers", "active_customers", False), ("New customers", "new_customers", False),
+                 ("Returning customers", "returning_customers", False)]
+
+
+def _month_metrics(month: pd.Series, year_before: pd.Series | None = None, compare: bool = False) -> None:
+    """One metric per figure of a `monthly_kpis` row; with `compare`, its change against the
+    same month a year before (none when that month is not in the data)."""
+    for column, (label, field, money) in zip(st.columns(len(MONTH_FIGURES)), MONTH_FIGURES):
+        value = float(month[field])
+        shown = _money(value) if money else f"{value:,.0f}"
+        if compare:
+            before = None if year_before is None else float(year_before[field])
+            column.metric(label, shown, _change(value, before), help="Change against the same month a year before.")
+        else:
+            column.metric(label, shown)
+
+
 def overview() -> None:
     st.title("Overview")
     kpis = data.monthly_kpis()
@@ -39,22 +57,11 @@ def overview() -> None:
         f"Latest month {latest['month_start']:%B %Y}{' (partial: the data ends within it)' if latest['is_partial_month'] else ''};"
         f" last complete month {last_complete['month_start']:%B %Y}, compared with a year before"
         f"{'' if year_ago is not None else ' (not in the data)'}.")
-    figures = [("Net sales", "net_sales", True), ("Orders placed", "orders_placed", False),
-               ("Active customers", "active_customers", False), ("New customers", "new_customers", False),
-               ("Returning customers", "returning_customers", False)]
     st.subheader(f"Last complete month: {last_complete['month_start']:%B %Y}")
-    columns = st.columns(len(figures))
-    for column, (label, field, money) in zip(columns, figures):
-        value = float(last_complete[field])
-        column.metric(label, _money(value) if money else f"{value:,.0f}",
-                      _change(value, None if year_ago is None else float(year_ago[field])),
-                      help="Change against the same month a year before.")
+    _month_metrics(last_complete, year_ago, compare=True)
     if latest["is_partial_month"]:
         st.subheader(f"This month so far: {latest['month_start']:%B %Y} (partial)")
-        columns = st.columns(len(figures))
-        for column, (label, field, money) in zip(columns, figures):
-            value = float(latest[field])
-            column.metric(label, _money(value) if money else f"{value:,.0f}")
+        _month_metrics(latest)
     st.subheader("Monthly trends")
     trend = kpis.assign(month=pd.to_datetime(kpis["month_start"]),
                         month_kind=kpis["is_partial_month"].map({True: "partial month", False: "complete month"}))

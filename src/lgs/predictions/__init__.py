@@ -11,7 +11,6 @@ from pathlib import Path
 
 import psycopg
 
-from lgs.errors import LgsError
 
 
 def ensure_predictions_schema(conn: psycopg.Connection) -> None:
@@ -35,9 +34,3 @@ def quiet_compiler(home: Path) -> None:
     warnings.filterwarnings("ignore")
     for name in ("pytensor", "pymc", "pymc_marketing", "arviz"):
         logging.getLogger(name).setLevel(logging.ERROR)
-
-
-def require_tables(conn: psycopg.Connection, *relations: str) -> None:
-    for relation in relations:
-        if conn.execute("select to_regclass(%s)", (relation,)).fetchone()[0] is None:
-            raise LgsError(f"{relation} does not exist yet: run `lgs build` (or `lgs demo`) first")

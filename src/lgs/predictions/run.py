@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from lgs.database import Connection
-from lgs.predictions import ensure_predictions_schema, quiet_compiler, require_tables
+from lgs.database import Connection, require_built
+from lgs.predictions import ensure_predictions_schema, quiet_compiler
 from lgs.settings import lgs_home
 
 
@@ -16,7 +16,7 @@ def run_predictions(connection: Connection, validate: bool, say: Callable[[str],
     from lgs.predictions import clv, forecast
 
     with connection.connect() as conn:
-        require_tables(conn, "intermediate.int_customers_clv_inputs", "intermediate.int_customer_purchase_days",
+        require_built(conn, "intermediate.int_customers_clv_inputs", "intermediate.int_customer_purchase_days",
                        "marts.daily_sales")
         ensure_predictions_schema(conn)
         summary, reference = clv.read_inputs(conn)
