@@ -11,7 +11,10 @@ Definitions follow ../shared/DESIGN.md ("Business rules"), which the marts repro
 exactly with `--vars '{rfm_scoring: quantile, rfm_as_of: "2012-01-01",
 dedupe_exact_duplicates: false}'`.
 
-    python bench/notebook.py PATH [--as-of 2012-01-01] [--style notebook|vectorised]
+    python bench/notebook.py PATH|POSTGRESQL_URI [--as-of 2012-01-01] [--style notebook|vectorised]
+
+A PostgreSQL URI (`lgs db url`) reads raw.retail_transactions with pandas, as the seeds'
+notebook did.
 """
 
 from __future__ import annotations
@@ -43,9 +46,32 @@ SEGMENTS = {
 }
 
 
+# The raw table as the seeds' notebook read it from PostgreSQL, under the file's column names.
+RAW_QUERY = """
+    select invoice as "Invoice", stock_code as "StockCode", description as "Description",
+           quantity as "Quantity", invoice_date as "InvoiceDate", cast(unit_price as float8) as "Price",
+           cast(customer_id as float8) as "Customer ID", country as "Country"
+    from raw.retail_transactions"""
+
+
+def from_postgres(source: str | Path) -> pd.DataFrame | None:
+    """The raw table read with pandas when `source` is a PostgreSQL URI, else None."""
+    if not str(source).startswith("postgresql://"):
+        return None
+    import warnings
+
+    import psycopg
+
+    with psycopg.connect(str(source)) as conn, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pandas prefers SQLAlchemy; psycopg works
+        return pd.read_sql(RAW_QUERY, conn)
+
+
 def read(path: str | Path) -> pd.DataFrame:
-    path = Path(path)
-    if path.suffix == ".parquet":
+    frame = from_postgres(path)
+    if frame is not None:
+        pass
+    elif (path := Path(path)).suffix == ".parquet":
         frame = pd.read_parquet(path)
     else:
         frame = pd.read_csv(path, dtype={"Invoice": str, "InvoiceNo": str, "StockCode": str})
@@ -117,8 +143,10 @@ def notebook_style(path: str | Path, as_of: str | None = None) -> dict[str, obje
 
     Same definitions as the vectorised functions above, so the two can be compared.
     """
-    path = Path(path)
-    if path.suffix == ".parquet":
+    df = from_postgres(path)
+    if df is not None:
+        pass
+    elif (path := Path(path)).suffix == ".parquet":
         df = pd.read_parquet(path)
         df["InvoiceDate"] = pd.to_datetime(df["InvoiceDate"])
     else:

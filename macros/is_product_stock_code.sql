@@ -8,7 +8,7 @@
             {%- endfor -%}
         ) then false
         {%- for prefix in var('non_product_stock_code_prefixes') %}
-        when {{ stock_code_column }} like '{{ prefix | replace("'", "''") | replace("_", "\\_") }}%' then false
+        when left({{ stock_code_column }}, {{ prefix | length }}) = '{{ prefix | replace("'", "''") }}' then false
         {%- endfor %}
         else true
     end

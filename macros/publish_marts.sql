@@ -1,4 +1,4 @@
-{#- Write-audit-publish for target prod (on-run-end hook). The run built and tested the marts
+{#- Write-audit-publish on the warehouse targets (on-run-end hook), here for PostgreSQL. The run built and tested the marts
     in `marts_build`; analysts read `marts`. When no node of the run failed, every mart table
     and seed it built moves into `marts` in ONE transaction, so a reader sees all of the
     previous build or all of the new one, never a mix; a run with any error or failed test
@@ -11,26 +11,10 @@
 
 {% macro postgres__publish_marts(results) -%}
     {%- set build_schema = generate_schema_name('marts') -%}
-    {%- if not execute or build_schema == 'marts' or target.name != 'prod' -%}
-        {{ return('select 1') }}
-    {%- endif -%}
-    {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error'])
-                             | map(attribute='node.name') | list -%}
-    {%- set built = {} -%}
-    {%- for result in results if result.status == 'success' and result.node.schema == build_schema
-                                and result.node.resource_type in ['model', 'seed'] -%}
-        {%- do built.update({result.node.alias: result.node.resource_type}) -%}
-    {%- endfor -%}
-    {%- if failed -%}
-        {{ log("Marts NOT published: " ~ failed | length ~ " node(s) failed (" ~ failed[:5] | join(", ")
-               ~ "); analysts still see the previous build in `marts`.", info=true) }}
-        {{ return('select 1') }}
-    {%- endif -%}
+    {%- set built = marts_to_publish(results) -%}
     {%- if not built -%}
         {{ return('select 1') }}
     {%- endif -%}
-    {{ log("Publishing " ~ built | length ~ " relation(s) from `" ~ build_schema ~ "` to `marts` in one transaction.",
-           info=true) }}
     do $publish$
     declare
         relations text[] := array[{% for name in built | sort %}'{{ name }}'{{ ", " if not loop.last }}{% endfor %}];
@@ -74,6 +58,58 @@
         end loop;
     end
     $publish$
+{%- endmacro %}
+
+{#- The part every engine shares: the marts and seeds the run built in the build schema, in
+    name order, or none when a node failed (which the log says) or nothing is to publish. -#}
+{% macro marts_to_publish(results) -%}
+    {%- set build_schema = generate_schema_name('marts') -%}
+    {%- if not execute or build_schema == 'marts' or not is_warehouse_target() -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error'])
+                             | map(attribute='node.name') | list -%}
+    {%- set built = {} -%}
+    {%- for result in results if result.status == 'success' and result.node.schema == build_schema
+                                and result.node.resource_type in ['model', 'seed'] -%}
+        {%- do built.update({result.node.alias: result.node.resource_type}) -%}
+    {%- endfor -%}
+    {%- if failed -%}
+        {{ log("Marts NOT published: " ~ failed | length ~ " node(s) failed (" ~ failed[:5] | join(", ")
+               ~ "); analysts still see the previous build in `marts`.", info=true) }}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- if built -%}
+        {{ log("Publishing " ~ built | length ~ " relation(s) from `" ~ build_schema ~ "` to `marts` in one transaction.",
+               info=true) }}
+    {%- endif -%}
+    {{ return(built) }}
+{%- endmacro %}
+
+{#- DuckDB: one transaction copies every built mart and seed over its published table; the
+    build schema keeps its own tables, so a later partial run reads current marts there. -#}
+{% macro duckdb__publish_marts(results) -%}
+    {%- set built = marts_to_publish(results) -%}
+    {%- if not built -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    begin transaction;
+    create schema if not exists marts;
+    {%- for name in built | sort %}
+    create or replace table marts.{{ adapter.quote(name) }} as
+        select * from {{ generate_schema_name('marts') }}.{{ adapter.quote(name) }};
+    {%- endfor %}
+    commit
+{%- endmacro %}
+
+{#- Spark without Delta Lake has no transactions: the marts were built in place (see
+    generate_schema_name); say so instead of pretending to publish. -#}
+{% macro spark__publish_marts(results) -%}
+    {%- if execute and is_warehouse_target() -%}
+        {{ log("Spark: the marts were built and tested in place in `marts` (no write-audit-publish"
+               " without transactions); a failed test leaves the rows it found there.", info=true) }}
+    {%- endif -%}
+    {{ return('select 1') }}
 {%- endmacro %}
 
 {% macro default__publish_marts(results) -%}

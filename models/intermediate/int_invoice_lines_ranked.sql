@@ -1,5 +1,5 @@
 {{ config(
-    materialized='incremental',
+    materialized=incremental_or_table(),
     on_schema_change='fail',
     pre_hook="{{ forget_batches_after_removed() }}",
     indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}],

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from lgs import __version__
+from lgs.engines import ENGINES, engine_of
 from lgs.errors import LgsError
 
 
@@ -108,12 +109,20 @@ def db_env() -> None:
               help="Text encoding of CSV and SQL files.")
 @click.option("--allow-mixed", is_flag=True,
               help="Load real data beside generated sample data (or the reverse) all the same.")
-def load(paths: tuple[Path, ...], replace: bool, encoding: str, allow_mixed: bool) -> None:
+@click.option("--target", "engine", default="postgres", show_default=True, type=click.Choice(ENGINES),
+              help="The engine whose warehouse to load.")
+def load(paths: tuple[Path, ...], replace: bool, encoding: str, allow_mixed: bool, engine: str) -> None:
     """Load retail files (.csv, .xlsx, .parquet, retail.sql, .zip) into raw.retail_transactions."""
-    from lgs.database import ensure_server
     from lgs.loading import inspect_paths, load_paths
 
     inspect_paths(paths, encoding)  # refuse bad files before starting anything
+    if engine != "postgres":
+        from lgs.loading.portable import load_paths_on
+
+        load_paths_on(engine, paths, replace=replace, encoding=encoding, report=_say, allow_mixed=allow_mixed)
+        return
+    from lgs.database import ensure_server
+
     load_paths(ensure_server(), paths, replace=replace, encoding=encoding, report=_say, allow_mixed=allow_mixed)
 
 
@@ -183,6 +192,16 @@ def rejects(batch: int | None, limit: int) -> None:
 
 
 # -- dbt ----------------------------------------------------------------------------------
+def _connection_for(target: str):
+    """PostgreSQL's connection (the server started if embedded) for a PostgreSQL target; None
+    for duckdb and spark, which need no server."""
+    if engine_of(target) != "postgres":
+        return None
+    from lgs.database import ensure_server
+
+    return ensure_server()
+
+
 _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
 
 
@@ -195,11 +214,10 @@ def build(args: tuple[str, ...]) -> None:
     if _help_asked(args):
         _say("\nOther ARGS are dbt build's options: see `lgs dbt build --help`.")
         return
-    from lgs.database import ensure_server
-    from lgs.dbt import run_dbt, shared_options, with_target
+    from lgs.dbt import run_dbt, shared_options, target_of, with_target
 
-    connection = ensure_server()
     args = with_target(args, "prod")
+    connection = _connection_for(target_of(args))
     if not run_dbt(["source", "freshness", "--select", "source:retail", *shared_options(args)], connection):
         raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"
                        " var raw_freshness_error_days; nothing was built")
@@ -218,12 +236,12 @@ def dbt(args: tuple[str, ...]) -> None:
             _say(f"\ndbt {args[0]}'s own options:\n")
             dbtRunner().invoke([args[0], "--help"])
         return
-    from lgs.database import ensure_server
-    from lgs.dbt import run_dbt
+    from lgs.dbt import run_dbt, target_of, with_target
 
     if not args:
         raise LgsError("usage: lgs dbt COMMAND [ARGS...], e.g. lgs dbt ls")
-    if not run_dbt(list(args), ensure_server()):
+    args = with_target(args, target_of(args))
+    if not run_dbt(args, _connection_for(target_of(args))):
         raise LgsError(f"dbt {args[0]} failed: see the errors above")
 
 
@@ -297,10 +315,19 @@ def lint(args: tuple[str, ...]) -> None:
 @cli.command(context_settings=_PASSTHROUGH, short_help="Query the marts in psql as the analyst role.")
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def sql(args: tuple[str, ...]) -> None:
-    """psql on the warehouse as the read-only analyst role (marts only); ARGS go to psql, e.g. -c QUERY."""
+    """psql on the warehouse as the read-only analyst role (marts only); ARGS go to psql, e.g. -c QUERY.
+    With --target duckdb or spark: `lgs sql --target X -c QUERY` prints the query's result
+    (unqualified tables are the marts)."""
     from lgs.database import ensure_server, psql_executable
+    from lgs.dbt import option_value
     from lgs.settings import analyst_role
 
+    engine = option_value(args, "--target")
+    if engine not in (None, "postgres"):
+        _query_engine(engine, args)
+        return
+    args = tuple(a for i, a in enumerate(args) if a != "--target" and (i == 0 or args[i - 1] != "--target")
+                 and not a.startswith("--target="))
     if _help_asked(args):
         _say("\nOther ARGS are psql's options:\n")
         subprocess.run([psql_executable(), "--help"])
@@ -319,6 +346,21 @@ def sql(args: tuple[str, ...]) -> None:
     except OSError as exc:
         raise LgsError(f"cannot run psql: {exc}") from None
     sys.exit(result.returncode)
+
+
+def _query_engine(engine: str, args: tuple[str, ...]) -> None:
+    """`lgs sql --target duckdb|spark -c QUERY`: the result printed as psql prints it."""
+    from lgs.dbt import option_value
+    from lgs.engines import open_engine, print_rows
+
+    if engine not in ENGINES:
+        raise LgsError(f"unknown target {engine!r}: use one of {', '.join(ENGINES)}")
+    query = option_value(args, "-c", "--command")
+    if not query:
+        raise LgsError(f"usage: lgs sql --target {engine} -c QUERY (no interactive shell on {engine})")
+    with open_engine(engine, read_only=True) as warehouse:
+        warehouse.execute("use marts")
+        print_rows(*warehouse.rows(query), _say)
 
 
 @cli.command(short_help="Fit lifetime value and sales forecast models.")

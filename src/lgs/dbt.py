@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lgs.database import Connection
+from lgs.engines import dbt_target, engine_env, engine_of, open_engine
 from lgs.errors import LgsError
 from lgs.settings import lgs_home, project_dir, target_dir
 
@@ -24,9 +25,11 @@ def profiles_dir() -> Path:
     return target
 
 
-def dbt_environment(connection: Connection) -> dict[str, str]:
-    """What dbt needs in its environment: where the database and the profile are."""
-    env = dict(connection.env())
+def dbt_environment(connection: Connection | None) -> dict[str, str]:
+    """What dbt needs in its environment: where the database (PostgreSQL's, or DuckDB's file
+    and Spark's warehouse) and the profile are."""
+    env = dict(connection.env()) if connection is not None else {}
+    env.update(engine_env())
     env["DBT_PROFILES_DIR"] = str(profiles_dir())
     env["DBT_PROJECT_DIR"] = str(project_dir())
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
@@ -34,8 +37,9 @@ def dbt_environment(connection: Connection) -> dict[str, str]:
     return env
 
 
-# dbt commands that only read the models. On target prod they look at the published marts
-# themselves; `build`, `run` and `seed` write through the build schema and publish.
+# dbt commands that only read the models. On the targets that publish (prod, duckdb) they look
+# at the published marts themselves; `build`, `run` and `seed` write through the build schema
+# and publish.
 READING_COMMANDS = {"test", "docs", "compile", "show", "ls", "list"}
 
 
@@ -56,9 +60,20 @@ def target_of(args: Sequence[str]) -> str:
 
 
 def with_target(args: Sequence[str], target: str) -> list[str]:
-    """`args` on `target` unless they name a target themselves."""
-    args = list(args)
-    return args if option_value(args, "--target", "-t") else [*args, "--target", target]
+    """`args` on `target` unless they name a target themselves; an engine's name stands for
+    its warehouse target (`--target postgres` is prod)."""
+    args, given = list(args), option_value(args, "--target", "-t")
+    if given is None:
+        return [*args, "--target", target]
+    rest, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("--target", "-t"):
+            skip = True
+        elif not arg.startswith(("--target=", "-t=")):
+            rest.append(arg)
+    return [*rest, "--target", dbt_target(given)]
 
 
 def with_vars(args: Sequence[str], **defaults: object) -> list[str]:
@@ -88,7 +103,7 @@ def for_target(args: Sequence[str]) -> list[str]:
     """On target prod, a command that only reads (test, docs, compile, show, ls) resolves the
     marts to the published `marts` schema, not the build schema."""
     args = list(args)
-    if target_of(args) == "prod" and args and args[0] in READING_COMMANDS:
+    if target_of(args) in ("prod", "duckdb") and args and args[0] in READING_COMMANDS:
         return with_vars(args, publish_marts=False)
     return args
 
@@ -104,15 +119,23 @@ def shared_options(args: Sequence[str]) -> list[str]:
     return shared
 
 
-def run_dbt(args: Sequence[str], connection: Connection) -> bool:
-    """Invoke dbt with `args`; True on success. The environment is set for the call only."""
-    from lgs.loading.store import ensure_raw_schema
-    from lgs.predictions import ensure_predictions_schema
-
+def run_dbt(args: Sequence[str], connection: Connection | None) -> bool:
+    """Invoke dbt with `args`; True on success. The environment is set for the call only.
+    `connection` is PostgreSQL's, None for a command on the duckdb or spark target."""
     # The source tables must exist before dbt compiles anything that selects from them.
-    with connection.connect() as conn:
-        ensure_raw_schema(conn)
-        ensure_predictions_schema(conn)
+    engine = engine_of(target_of(args))
+    if engine == "postgres":
+        from lgs.loading.store import ensure_raw_schema
+        from lgs.predictions import ensure_predictions_schema
+
+        if connection is None:
+            raise LgsError("a dbt command on PostgreSQL needs its connection")
+        with connection.connect() as conn:
+            ensure_raw_schema(conn)
+            ensure_predictions_schema(conn)
+    else:
+        with open_engine(engine):
+            pass
     saved = dict(os.environ)
     os.environ.update(dbt_environment(connection))
     try:

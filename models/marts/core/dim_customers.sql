@@ -22,7 +22,7 @@ final as (
         purchase_revenue,
         cast(
             case
-                when order_count > 0 then round(gross_revenue / order_count, 2)
+                when order_count > 0 then {{ rounded('gross_revenue / order_count', 2) }}
             end as {{ type_money() }}
         ) as average_order_value,
         {{ elapsed_whole_days('first_purchase_at', 'last_purchase_at') }} as tenure_days,

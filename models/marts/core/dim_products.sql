@@ -62,7 +62,7 @@ final as (
         per_code.is_product_flag = 1 as is_product,
         cast(per_code.min_unit_price as {{ type_money() }}) as min_unit_price,
         cast(per_code.max_unit_price as {{ type_money() }}) as max_unit_price,
-        cast(round(per_code.avg_unit_price, 2) as {{ type_money() }}) as avg_unit_price,
+        cast({{ rounded('per_code.avg_unit_price', 2) }} as {{ type_money() }}) as avg_unit_price,
         per_code.first_sold_at,
         per_code.last_sold_at,
         cast(per_code.sale_line_count as {{ dbt.type_int() }}) as sale_line_count,

@@ -83,7 +83,7 @@ final as (
         cast(
             case
                 when not is_partial_month and not previous_is_partial_month
-                    then round(100.0 * (net_sales - previous_net_sales) / nullif(previous_net_sales, 0), 2)
+                    then {{ rounded('100.0 * (net_sales - previous_net_sales) / nullif(previous_net_sales, 0)', 2) }}
             end as {{ type_ratio() }}
         ) as net_sales_growth_pct,
         cast(active_customers as {{ dbt.type_int() }}) as active_customers,

@@ -34,17 +34,17 @@ final as (
         cast(playbook.segment_order as {{ dbt.type_int() }}) as segment_order,
         cast(coalesce(per_segment.customers, 0) as {{ dbt.type_int() }}) as customers,
         cast(
-            round(100.0 * coalesce(per_segment.customers, 0) / nullif(totals.all_customers, 0), 2)
+            {{ rounded('100.0 * coalesce(per_segment.customers, 0) / nullif(totals.all_customers, 0)', 2) }}
             as {{ type_ratio() }}
         ) as share_of_customers_pct,
         cast(coalesce(per_segment.revenue, 0) as {{ type_money() }}) as revenue,
         cast(
-            round(100.0 * coalesce(per_segment.revenue, 0) / nullif(totals.all_revenue, 0), 2)
+            {{ rounded('100.0 * coalesce(per_segment.revenue, 0) / nullif(totals.all_revenue, 0)', 2) }}
             as {{ type_ratio() }}
         ) as share_of_revenue_pct,
-        cast(round(per_segment.mean_recency_days, 1) as {{ type_ratio() }}) as mean_recency_days,
-        cast(round(per_segment.mean_frequency, 2) as {{ type_ratio() }}) as mean_frequency,
-        cast(round(per_segment.mean_monetary, 2) as {{ type_money() }}) as mean_monetary,
+        cast({{ rounded('per_segment.mean_recency_days', 1) }} as {{ type_ratio() }}) as mean_recency_days,
+        cast({{ rounded('per_segment.mean_frequency', 2) }} as {{ type_ratio() }}) as mean_frequency,
+        cast({{ rounded('per_segment.mean_monetary', 2) }} as {{ type_money() }}) as mean_monetary,
         playbook.recommended_campaign
     from playbook
     cross join totals

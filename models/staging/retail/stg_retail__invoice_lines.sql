@@ -19,11 +19,11 @@ renamed as (
         unit_price,
         cast(customer_id as {{ dbt.type_int() }}) as customer_id,
         nullif(trim(country), '') as country,
-        -- The text of a row value quotes every field, so equal keys mean lines equal in
-        -- every source column (the exact-duplicate rule, applied in intermediate).
-        md5(cast(row(
-            invoice, stock_code, description, quantity, invoice_date, unit_price, customer_id, country
-        ) as text)) as duplicate_key,
+        -- Equal keys mean lines equal in every source column (the exact-duplicate rule,
+        -- applied in intermediate).
+        {{ duplicate_key([
+            'invoice', 'stock_code', 'description', 'quantity', 'invoice_date', 'unit_price', 'customer_id', 'country'
+        ]) }} as duplicate_key,
         batch_id,
         source_file,
         source_sheet,

@@ -192,9 +192,11 @@ def _midstream(tick: Callable[..., None]) -> Callable[..., None]:
     return advance
 
 
-def refuse_mixing(conn, readers: Sequence[Reader], checksums: Sequence[str]) -> None:
+def refuse_mixing(held_batches: Callable[[bool], list[int]], readers: Sequence[Reader],
+                  checksums: Sequence[str]) -> None:
     """Generated sample data and real data do not mix: refuse a load that would put both in
-    the raw table, saying how to go on."""
+    the raw table, saying how to go on. `held_batches(sample)` lists the live batches whose
+    is_sample differs from `sample`."""
     incoming = {reader.source.name: is_generated(checksum) for reader, checksum in zip(readers, checksums)}
     if len(set(incoming.values())) > 1:
         samples = ", ".join(name for name, sample in incoming.items() if sample)
@@ -203,9 +205,7 @@ def refuse_mixing(conn, readers: Sequence[Reader], checksums: Sequence[str]) -> 
     if not incoming:
         return
     sample = next(iter(incoming.values()))
-    held = [row[0] for row in conn.execute(
-        "select batch_id from raw.load_batches where status = 'loaded' and is_sample <> %s order by batch_id",
-        (sample,)).fetchall()]
+    held = held_batches(sample)
     if held:
         ids = " ".join(map(str, held))
         kind, other = ("generated sample", "real") if not sample else ("real", "generated sample")
@@ -222,7 +222,9 @@ def load_paths(connection: Connection, paths: Sequence[str | Path], replace: boo
     with connection.connect() as conn:
         ensure_raw_schema(conn)
         if not allow_mixed:
-            refuse_mixing(conn, readers, checksums)
+            refuse_mixing(lambda sample: [row[0] for row in conn.execute(
+                "select batch_id from raw.load_batches where status = 'loaded' and is_sample <> %s"
+                " order by batch_id", (sample,)).fetchall()], readers, checksums)
         for reader, checksum in zip(readers, checksums):
             result = load_reader(conn, reader, replace, checksum)
             if report:

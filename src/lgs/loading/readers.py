@@ -23,6 +23,7 @@ import psycopg
 
 from lgs.errors import RefusedFile
 from lgs.loading.columns import COLUMN_ORDER, SHEET_COLUMN, map_header, normalise
+from lgs.loading.landing_file import CopyFailed
 from lgs.loading.sql_dump import SqlDumpError, iter_dump_rows
 from lgs.loading.store import Landing
 
@@ -192,7 +193,7 @@ class CsvReader(Reader):
             with conn.transaction():  # a savepoint: a failed COPY rolls back to here
                 landing.copy_csv(self.mapping, self._chunks(progress), header=True, encoding=ENCODINGS[self.encoding])
             return landing
-        except (_NeedsCarefulPath, psycopg.DataError):
+        except (_NeedsCarefulPath, psycopg.DataError, CopyFailed):
             pass
         landing = landing_factory(0)
         self._write_records(landing, self._careful_records())

@@ -17,20 +17,13 @@ import psycopg
 from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
+from lgs.loading.rules import DATE_TIME_PATTERN, POSTGRES, reason_sql
 
 LANDING = "lgs_landing"
-# Python-side rows (xlsx, SQL dumps, the careful CSV path) arrive in this column order.
-RECORD_COLUMNS = ("source_sheet", "source_row", *COLUMN_ORDER, "raw_content", "reject_reason")
-
 # Timestamps are read as ISO or US month/day/year: the UCI CSV export writes `12/1/2010 8:26`.
 LOAD_DATESTYLE = "ISO, MDY"
-# The date-time shapes accepted: ISO (YYYY-MM-DD, as in the UCI workbook, Parquet and dumps) and
-# the US M/D/YYYY of the older UCI CSV. Anything else (12.01.2010, 01-12-2010, words) is
-# rejected rather than guessed: PostgreSQL would read 01.12.2010 as 12 January.
-DATE_TIME_PATTERN = (
-    r"^([0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4})"
-    r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?$"
-)
+# Python-side rows (xlsx, SQL dumps, the careful CSV path) arrive in this column order.
+RECORD_COLUMNS = ("source_sheet", "source_row", *COLUMN_ORDER, "raw_content", "reject_reason")
 
 
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
@@ -113,35 +106,6 @@ class Landing:
         self.numbered_by_position = not with_position
 
 
-def _reason_sql() -> str:
-    """Why a landed row cannot be typed; NULL when it can. The first failing check wins."""
-    return f"""
-        case
-            when reject_reason is not null then reject_reason
-            when nullif(trim(invoice), '') is null then 'missing Invoice'
-            when nullif(trim(stock_code), '') is null then 'missing StockCode'
-            when nullif(trim(quantity), '') is null then 'missing Quantity'
-            when not pg_input_is_valid(trim(quantity), 'integer')
-                then 'Quantity is not a whole number: ' || left(quantity, 60)
-            when nullif(trim(invoice_date), '') is null then 'missing InvoiceDate'
-            when trim(invoice_date) !~ '{DATE_TIME_PATTERN}'
-                then 'InvoiceDate is not a date-time in a known format (YYYY-MM-DD HH:MM[:SS] or M/D/YYYY H:MM): ' || left(invoice_date, 60)
-            when not pg_input_is_valid(trim(invoice_date), 'timestamp')
-                then 'InvoiceDate is not a date-time: ' || left(invoice_date, 60)
-            when nullif(trim(unit_price), '') is null then 'missing Price'
-            when not pg_input_is_valid(trim(unit_price), 'numeric')
-                or lower(trim(unit_price)) in ('nan', 'infinity', '+infinity', '-infinity', 'inf', '+inf', '-inf')
-                then 'Price is not a number: ' || left(unit_price, 60)
-            when nullif(trim(customer_id), '') is not null
-                and (not pg_input_is_valid(trim(customer_id), 'numeric')
-                     or lower(trim(customer_id)) in ('nan', 'infinity', '+infinity', '-infinity', 'inf', '+inf', '-inf'))
-                then 'Customer ID is not a number: ' || left(customer_id, 60)
-            when nullif(trim(customer_id), '') is not null
-                and cast(trim(customer_id) as numeric) <> trunc(cast(trim(customer_id) as numeric))
-                then 'Customer ID is not a whole number: ' || left(customer_id, 60)
-        end"""
-
-
 _INSERT_COLUMNS = """batch_id, source_file, source_sheet, source_row, invoice, stock_code, description,
                 quantity, invoice_date, unit_price, customer_id, country"""
 
@@ -159,7 +123,7 @@ def _landed_sql(landing: Landing) -> str:
 
 def _insert_clean(conn: psycopg.Connection, landing: Landing, params: dict) -> int | None:
     """Optimistic path: type every row in one INSERT. A row that is not clean, by the same
-    rules as `_reason_sql`, gets a NULL in a NOT NULL column (or fails its cast), the
+    rules as `rules.reason_sql`, gets a NULL in a NOT NULL column (or fails its cast), the
     statement fails, and the caller takes the row-by-row path instead. Returns rows loaded,
     or None when the careful path is needed.
 
@@ -226,7 +190,7 @@ def type_landed_rows(conn: psycopg.Connection, landing: Landing, batch_id: int, 
     fields = ", ".join(f"coalesce({c}, '')" for c in COLUMN_ORDER)
     statement = f"""
         with checked as materialized (
-            select landed.*, {_reason_sql()} as reason
+            select landed.*, {reason_sql(POSTGRES)} as reason
             from {_landed_sql(landing)}
         ),
         rejected as (
