@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from importlib.resources import files
 from typing import TYPE_CHECKING, Protocol
 
@@ -99,6 +100,23 @@ class Engine(Protocol):
     def insert_batch(self, table: str, batch_id: int, columns: Sequence[str], select: str) -> None: ...
     def remove_batch(self, table: str, batch_id: int) -> None: ...
     def close(self) -> None: ...
+
+
+def sql_literal(value: object, backslash_escapes: bool = False) -> str:
+    """A Python value as an SQL literal. Spark reads backslashes in string literals as
+    escapes (`backslash_escapes`); DuckDB, as PostgreSQL, does not."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return f"timestamp '{value.isoformat(sep=' ')}'"
+    if isinstance(value, date):
+        return f"date '{value.isoformat()}'"
+    text = str(value).replace("\\", "\\\\") if backslash_escapes else str(value)
+    return "'" + text.replace("'", "\\'" if backslash_escapes else "''") + "'"
 
 
 def scalar(engine: Engine, query: str) -> object:

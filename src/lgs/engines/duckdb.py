@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
 
+from lgs.engines import sql_literal
 from lgs.errors import LgsError
 from lgs.loading.rules import DUCKDB
 
@@ -40,15 +40,7 @@ class DuckDBEngine:
         return [d[0] for d in cursor.description], cursor.fetchall()
 
     def literal(self, value: object) -> str:
-        if value is None:
-            return "null"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int | float):
-            return repr(value)
-        if isinstance(value, datetime | date):
-            return f"'{value.isoformat()}'"
-        return "'" + str(value).replace("'", "''") + "'"
+        return sql_literal(value, backslash_escapes=False)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from datetime import date, datetime
 
+from lgs.engines import sql_literal
 from lgs.errors import LgsError
 from lgs.loading.rules import SPARK
 
@@ -74,17 +74,7 @@ class SparkEngine:
             raise LgsError(f"spark: {str(exc).strip().splitlines()[0]}") from None
 
     def literal(self, value: object) -> str:
-        if value is None:
-            return "null"
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int | float):
-            return repr(value)
-        if isinstance(value, datetime):
-            return f"timestamp'{value.isoformat(sep=' ')}'"
-        if isinstance(value, date):
-            return f"date'{value.isoformat()}'"
-        return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return sql_literal(value, backslash_escapes=True)
 
     def transaction(self):
         return nullcontext()
