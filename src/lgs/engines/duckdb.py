@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from lgs.engines import sql_literal
 from lgs.errors import LgsError
@@ -20,6 +21,9 @@ class DuckDBEngine:
         from lgs.engines import engine_env
 
         path = engine_env()["LGS_DUCKDB_PATH"]
+        if read_only and not Path(path).exists():
+            raise LgsError(f"no DuckDB warehouse at {path} yet: run `lgs load --target duckdb FILE` and"
+                           " `lgs build --target duckdb` first")
         try:
             self.conn = duckdb.connect(path, read_only=read_only)
         except duckdb.Error as exc:
