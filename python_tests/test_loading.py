@@ -318,3 +318,84 @@ def test_real_dataset_as_csv_streams_every_row(empty, tmp_path):
     pacsv.write_csv(table, path)
     result = empty("load", str(path), timeout=600)
     assert "read 1,067,371, loaded 1,067,371, rejected 0" in result.stdout
+
+
+def _batch_rows(conn, batch_id: int) -> tuple[list[tuple], list[tuple]]:
+    lines = conn.execute(
+        "select source_row, invoice, stock_code, description, quantity, invoice_date, unit_price, customer_id, country"
+        " from raw.retail_transactions where batch_id = %s order by source_row", (batch_id,)).fetchall()
+    rejects = conn.execute("select source_row, raw_content, reason from raw.rejected_lines where batch_id = %s"
+                           " order by source_row", (batch_id,)).fetchall()
+    return lines, rejects
+
+
+def test_typed_copy_equals_the_landing_path_row_for_row(empty, tmp_path, monkeypatch):
+    """PostgreSQL 17+ COPYs a CSV straight into the raw table, skipping what it cannot type:
+    the rows, their numbers and every reject's reason must be the landing path's."""
+    import psycopg
+    from lgs.loading import inspect_paths, load_reader, typed_copy
+    from lgs.loading.store import ensure_raw_schema
+
+    good = GOOD_ROWS[0]
+    bad = [
+        ["489500", "22001", "BAD QTY", "1.5", *good[4:]],                      # the server skips it
+        ["489501", "22002", "BAD PRICE", "1", good[4], "abc", "12345", "UK"],  # skipped
+        ["489502", "22003", "NAN PRICE", "1", good[4], "NaN", "12345", "UK"],  # typed, breaks a rule
+        ["489503", "22004", "FRACTIONAL CUSTOMER", "1", good[4], "1.0", "12345.5", "UK"],
+        ["", "22005", "MISSING INVOICE AND QTY", "x", *good[4:]],               # two faults: the first wins
+        ["489505", "22006", "WORDS DATE", "1", "Dec 1 2010 08:26", "1.0", "12345", "UK"],  # typed; unknown format
+        ["489506", "22007", "DOTTED DATE", "1", "01.12.2010 08:26", "1.0", "12345", "UK"],
+        ["489507", "22008", "30 FEBRUARY", "1", "2010-02-30 10:00:00", "1.0", "12345", "UK"],
+        ["489508", "22009", "NO QUANTITY", "", *good[4:]],
+        ["489509", " ", "BLANK STOCK CODE", "1", *good[4:]],
+    ]
+    rows = [good, bad[0], bad[1], good, ["489510", "22010", "TWO\nLINES", "2", *good[4:]], bad[2], bad[3],
+            good, bad[4], bad[5], bad[6], good, bad[7], bad[8], ["489511", "22011", "US DATE", "3", "12/1/2010 8:26",
+            "2.55", "17850", "UK"], bad[9], good]
+    path = write_csv(tmp_path / "dirty.csv", UCI_HEADER, rows)
+    (reader,) = inspect_paths([path])
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        assert typed_copy.available(conn), "the embedded server is PostgreSQL 17 or later"
+        used = []
+        real_load = typed_copy.load_csv
+        monkeypatch.setattr(typed_copy, "load_csv", lambda *a: used.append(real_load(*a)) or used[-1])
+        typed = load_reader(conn, reader)
+        assert used and used[0] is not None, "the typed COPY path loaded the file"
+        typed_lines, typed_rejects = _batch_rows(conn, typed.batch_id)
+        monkeypatch.setattr(typed_copy, "available", lambda conn: False)
+        landed = load_reader(conn, reader, replace=True)
+        landed_lines, landed_rejects = _batch_rows(conn, landed.batch_id)
+        conn.commit()
+    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (len(rows), 7, 10)
+    assert (landed.rows_read, landed.rows_loaded, landed.rows_rejected) == (len(rows), 7, 10)
+    assert typed_lines == landed_lines
+    assert [row[0] for row in typed_lines] == [2, 5, 6, 9, 13, 16, 18]
+    assert typed_rejects == landed_rejects
+    reasons = {row: reason for row, _, reason in typed_rejects}
+    assert reasons[3] == "Quantity is not a whole number: 1.5"
+    assert reasons[10] == "missing Invoice"
+    assert reasons[11].startswith("InvoiceDate is not a date-time in a known format")
+    assert reasons[17] == "missing StockCode"
+
+
+def test_typed_copy_renumbers_rows_after_skipped_ones(empty):
+    """On a server whose row counter counts only the rows COPY keeps, the rows after each
+    skipped one move down by the rows skipped before them."""
+    import psycopg
+    from lgs.loading import typed_copy
+    from lgs.loading.store import ensure_raw_schema
+
+    skipped = [3, 4, 8, 12, 13, 14]  # rows 2..17 of a file; the others were copied
+    kept = [row for row in range(2, 18) if row not in skipped]
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        for provisional in range(2, 2 + len(kept)):
+            conn.execute("insert into raw.retail_transactions (batch_id, source_file, source_row, invoice, stock_code,"
+                         " quantity, invoice_date, unit_price) values (-1, 'f', %s, 'i', 's', 1, now(), 1)",
+                         (provisional,))
+        typed_copy.renumber(conn, -1, skipped)
+        rows = [row for (row,) in conn.execute(
+            "select source_row from raw.retail_transactions where batch_id = -1 order by source_row")]
+        conn.rollback()
+    assert rows == kept

@@ -2,8 +2,10 @@
 
 Every path is checked first (type, header, archive integrity); if any is not a retail file
 the whole command is refused and nothing is written. Then each file loads as one batch in
-one transaction: landed with COPY, typed in one statement, bad rows kept in
-`raw.rejected_lines` with their reason, and read = loaded + rejected checked before commit.
+one transaction: a CSV file on PostgreSQL 17+ COPYed straight into the raw table, typed as
+it is read (typed_copy); otherwise landed with COPY as text and typed in one statement
+(store). Either way bad rows are kept in `raw.rejected_lines` with their reason, and
+read = loaded + rejected is checked before commit.
 """
 
 from __future__ import annotations
@@ -169,9 +171,14 @@ def load_reader(conn, reader: Reader, replace: bool = False, checksum: str | Non
                               is_generated(checksum))
         unit, total = reader.progress_total()
         with _progress_bar(source.name, total, unit) as tick:
-            landing = reader.land(lambda extra: Landing(conn, extra), _midstream(tick))
+            counts = reader.copy_typed(conn, batch_id, source.name, _midstream(tick))
+            if counts is None:
+                landing = reader.land(lambda extra: Landing(conn, extra), _midstream(tick))
         fault_point("typing")
-        read, loaded, rejected = type_landed_rows(conn, landing, batch_id, source.name)
+        if counts is None:
+            read, loaded, rejected = type_landed_rows(conn, landing, batch_id, source.name)
+        else:
+            read, loaded, rejected = counts
         note = reader.stats.note()
         close_batch(conn, batch_id, read, loaded, rejected, note)
         fault_point("commit")

@@ -26,6 +26,7 @@ from lgs.loading.columns import COLUMN_ORDER, SHEET_COLUMN, map_header, normalis
 from lgs.loading.landing_file import CopyFailed
 from lgs.loading.sql_dump import SqlDumpError, iter_dump_rows
 from lgs.loading.store import Landing
+from lgs.loading import typed_copy
 
 CHUNK = 1 << 20
 ENCODINGS = {"utf-8": "UTF8", "latin-1": "LATIN1", "cp1252": "WIN1252"}
@@ -126,6 +127,12 @@ class Reader:
     def land(self, landing_factory: Callable[[int], Landing], progress: Progress = _no_progress) -> Landing:
         raise NotImplementedError
 
+    def copy_typed(self, conn: psycopg.Connection, batch_id: int, source_file: str,
+                   progress: Progress = _no_progress) -> tuple[int, int, int] | None:
+        """Load straight into the raw table where the server types this file as it reads it
+        (typed_copy): (read, loaded, rejected). None: land it instead (nothing was written)."""
+        return None
+
     def progress_total(self) -> tuple[str, int | None]:
         """What `land` reports progress in ("bytes" or "rows") and the total, when known."""
         return "rows", None
@@ -168,7 +175,8 @@ class CsvReader(Reader):
         self.mapping = map_header(header, self.source.name)
         self.stats.ignored_columns = [h for h, m in zip(header, self.mapping) if m is None]
 
-    def _chunks(self, progress: Progress) -> Iterator[bytes]:
+    def chunks(self, progress: Progress) -> Iterator[bytes]:
+        """The file's bytes for COPY, in chunks."""
         with self.source.open() as handle:
             tail = b""
             first = True
@@ -191,13 +199,40 @@ class CsvReader(Reader):
             landing = landing_factory(extra)
             conn = landing.conn
             with conn.transaction():  # a savepoint: a failed COPY rolls back to here
-                landing.copy_csv(self.mapping, self._chunks(progress), header=True, encoding=ENCODINGS[self.encoding])
+                landing.copy_csv(self.mapping, self.chunks(progress), header=True, encoding=ENCODINGS[self.encoding])
             return landing
         except (_NeedsCarefulPath, psycopg.DataError, CopyFailed):
             pass
         landing = landing_factory(0)
         self._write_records(landing, self._careful_records())
         return landing
+
+    def copy_typed(self, conn, batch_id, source_file, progress=_no_progress):
+        try:
+            return typed_copy.load_csv(conn, self, batch_id, source_file, progress)
+        except (_NeedsCarefulPath, CopyFailed):
+            return None
+
+    def records_at_lines(self, lines: set[int]) -> dict[int, int]:
+        """The row (numbered as in the file: the header is row 1) each of these physical
+        lines belongs to: a quoted field may span lines, and the server counts lines."""
+        targets, found = sorted(lines), {}
+        with self.source.open() as raw:
+            text = io.TextIOWrapper(raw, encoding=self.encoding, errors="surrogateescape", newline="")
+            reader = csv.reader(text)
+            try:
+                for row_number, _ in enumerate(reader, start=1):
+                    while len(found) < len(targets) and targets[len(found)] <= reader.line_num:
+                        found[targets[len(found)]] = row_number
+                    if len(found) == len(targets):
+                        break
+            except csv.Error:
+                pass  # the caller finds lines missing
+        return found
+
+    def land_rows(self, landing: Landing, rows: set[int]) -> None:
+        """Land only these rows, as text (numbered as in the file: the header is row 1)."""
+        self._write_records(landing, (record for record in self._careful_records() if record[1] in rows))
 
     def _careful_records(self) -> Iterator[tuple]:
         width = len(self.header)

@@ -54,6 +54,24 @@ create table if not exists raw.retail_transactions (
     loaded_at timestamptz not null default now()
 );
 
+-- PostgreSQL 17+ loads COPY straight into this table, typed as it is read (lgs.loading.
+-- typed_copy): the lineage columns then come from the loading transaction's settings and
+-- the row counter below, which one load at a time uses (under an advisory lock). Every
+-- other insert names them itself.
+create sequence if not exists raw.load_source_row cache 10000;
+do $$
+begin
+    if not exists (select 1 from pg_attrdef as d
+                   join pg_attribute as a on a.attrelid = d.adrelid and a.attnum = d.adnum
+                   where d.adrelid = 'raw.retail_transactions'::regclass and a.attname = 'source_row') then
+        alter table raw.retail_transactions
+            alter column batch_id set default cast(current_setting('lgs.batch_id') as bigint),
+            alter column source_file set default current_setting('lgs.source_file'),
+            alter column source_row set default nextval('raw.load_source_row');
+    end if;
+end
+$$;
+
 -- Batches arrive in id order, so a BRIN index finds a batch's rows at almost no load cost.
 create index if not exists retail_transactions_batch_brin
     on raw.retail_transactions using brin (batch_id);

@@ -1,0 +1,180 @@
+"""PostgreSQL 17 and later: a CSV file COPYed straight into raw.retail_transactions, typed
+by the server as it reads, instead of landed as text and typed in a second pass.
+
+The result is the landing path's, row for row:
+
+- the lineage columns come from the table's defaults (schema.sql): this transaction's batch
+  id and file name, and a row counter, which numbers rows as the file does;
+- rows the server cannot type are skipped (`ON_ERROR ignore`) and named by line in its
+  notices (`LOG_VERBOSITY verbose`), by line (mapped to rows: a quoted field may span lines);
+- rows it typed that break a rule it does not know are found after the copy: a date-time in
+  an unknown format (Arrow checks the file's dates against `rules.DATE_TIME_PATTERN` while
+  the server copies), and what `store.TYPED_ROW_IS_CLEAN` does not pass;
+- those rows, and only those, are read again as text and typed by the landing path's rules
+  (`store.type_landed_rows`), so each reject has the same reason on every path;
+- anything else unexpected (a column-count error, two parsers counting different rows)
+  rolls back to before the copy, and the caller takes the landing path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+from psycopg import sql
+
+from lgs.loading.rules import DATE_TIME_PATTERN
+from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_CLEAN, Landing, type_landed_rows
+
+MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
+ROW_COUNTER = "raw.load_source_row"  # the sequence the table's source_row default reads (schema.sql)
+HEADER_LINES = 1
+# With LOG_VERBOSITY verbose the server names each skipped row:
+# `skipping row due to data type incompatibility at line 7 for column "quantity": "1.5"`.
+_SKIPPED_LINE = re.compile(r" at line (\d+) for column ")
+# An empty field stays '' rather than NULL in these: a NULL in a NOT NULL column would stop
+# the whole COPY, while '' becomes a skipped row (numbers, dates) or a rule's reject (text).
+_FORCE_NOT_NULL = ("invoice", "stock_code", "quantity", "invoice_date", "unit_price")
+
+
+class _Unsure(Exception):
+    """The fast path cannot vouch for this file: take the landing path."""
+
+
+def available(conn: psycopg.Connection) -> bool:
+    return conn.info.server_version >= MIN_SERVER_VERSION
+
+
+def load_csv(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
+             progress: Callable[..., None]) -> tuple[int, int, int] | None:
+    """(read, loaded, rejected) for a CSV file loaded by typed COPY, or None when the caller
+    must take the landing path (server too old, ignored columns, or a file this path cannot
+    vouch for; then nothing of it is left in the batch)."""
+    if not available(conn) or None in reader.mapping:
+        return None
+    try:
+        with conn.transaction():  # a savepoint: a file this path cannot vouch for rolls back to here
+            return _load_csv(conn, reader, batch_id, source_file, progress)
+    except (_Unsure, psycopg.DataError, psycopg.IntegrityError):
+        return None
+
+
+def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
+    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
+    conn.execute("select set_config('lgs.batch_id', %s, true), set_config('lgs.source_file', %s, true)",
+                 (str(batch_id), source_file))
+    # One typed load at a time uses the row counter; it waits here for another to commit.
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (ROW_COUNTER,))
+    conn.execute(f"select setval('{ROW_COUNTER}', {HEADER_LINES})")
+    with ThreadPoolExecutor(1) as pool:
+        dates = pool.submit(_dates_off_pattern, reader)
+        copied, skipped = _copy(conn, reader, progress)
+        try:
+            counted, off_pattern = dates.result()
+        except Exception as exc:  # noqa: BLE001 - Arrow cannot read what the server did
+            raise _Unsure(str(exc)) from None
+    read = copied + len(skipped)
+    if counted != read:
+        raise _Unsure(f"the server read {read} rows, Arrow {counted}")
+    if skipped:
+        # The server names physical lines; a quoted field may span several.
+        rows_at = reader.records_at_lines(set(skipped))
+        if len(rows_at) != len(skipped):
+            raise _Unsure("skipped lines not found in the file")
+        skipped = sorted(set(rows_at.values()))
+        # PostgreSQL 18 computes the row counter before it types a row, so skipped rows count
+        # too and every row already has its number; a server that counts only the rows it
+        # copies needs them renumbered.
+        counter = conn.execute(f"select currval('{ROW_COUNTER}')").fetchone()[0]
+        if counter == HEADER_LINES + copied:
+            renumber(conn, batch_id, skipped)
+        elif counter != HEADER_LINES + read:
+            raise _Unsure(f"the row counter ends at {counter} for {read} rows")
+    suspects = set(skipped) | {HEADER_LINES + 1 + index for index in off_pattern}
+    suspects |= {row for (row,) in conn.execute(
+        f"select source_row from raw.retail_transactions where batch_id = %s and ({TYPED_ROW_IS_CLEAN}) is not true",
+        (batch_id,))}
+    if not suspects:
+        return read, copied, 0
+    removed = conn.execute("delete from raw.retail_transactions where batch_id = %s and source_row = any(%s)",
+                           (batch_id, sorted(suspects))).rowcount
+    landing = Landing(conn)
+    reader.land_rows(landing, suspects)
+    again, loaded, rejected = type_landed_rows(conn, landing, batch_id, source_file)
+    if again != len(suspects) or removed + len(skipped) != again:
+        raise _Unsure(f"{len(suspects)} rows to read again, found {again}")
+    return read, copied - removed + loaded, rejected
+
+
+def _copy(conn, reader, progress) -> tuple[int, list[int]]:
+    """COPY the file into raw.retail_transactions: rows copied, and the lines skipped."""
+    from lgs.loading.readers import ENCODINGS
+
+    statement = sql.SQL(
+        "copy raw.retail_transactions ({}) from stdin (format csv, header true, encoding {},"
+        " force_not_null ({}), on_error ignore, log_verbosity verbose)"
+    ).format(
+        sql.SQL(", ").join(map(sql.Identifier, reader.mapping)),
+        sql.Literal(ENCODINGS[reader.encoding]),
+        sql.SQL(", ").join(map(sql.Identifier, _FORCE_NOT_NULL)),
+    )
+    skipped: list[int] = []
+
+    def note(diagnostic: psycopg.errors.Diagnostic) -> None:
+        if match := _SKIPPED_LINE.search(diagnostic.message_primary or ""):
+            skipped.append(int(match.group(1)))
+
+    conn.add_notice_handler(note)
+    try:
+        with conn.cursor() as cursor:
+            with cursor.copy(statement) as copy:
+                for chunk in reader.chunks(progress):
+                    copy.write(chunk)
+            copied = cursor.rowcount
+    finally:
+        conn.remove_notice_handler(note)
+    return copied, skipped
+
+
+def renumber(conn, batch_id: int, skipped: list[int]) -> None:
+    """The row counter counted copied rows only: move each row past the rows skipped before
+    it. A row the counter numbered n follows the j-th skipped row (1-based) when
+    n >= row_j - j + 1; width_bucket finds how many such bounds n has passed."""
+    bounds: dict[int, int] = {}
+    for j, row in enumerate(sorted(skipped)):
+        bounds[row - j] = j + 1  # several skipped rows in a row share a bound: the last count wins
+    conn.execute(
+        "update raw.retail_transactions"
+        " set source_row = source_row + (%s::bigint[])[width_bucket(source_row, %s::bigint[]) + 1]"
+        " where batch_id = %s and source_row >= %s",
+        ([0, *bounds.values()], list(bounds), batch_id, min(bounds)),
+    )
+
+
+def _dates_off_pattern(reader) -> tuple[int, list[int]]:
+    """Arrow's reading of the file: its data rows, and the (0-based) rows whose date-time is
+    not in a known format (rules.DATE_TIME_PATTERN, on the value trimmed of spaces)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    column = f"f{reader.mapping.index('invoice_date')}"
+    rows, offenders = 0, []
+    with reader.source.open() as handle:
+        batches = pacsv.open_csv(
+            handle,
+            read_options=pacsv.ReadOptions(skip_rows=HEADER_LINES, autogenerate_column_names=True,
+                                           encoding=reader.encoding, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        for batch in batches:
+            dates = pc.utf8_trim(batch.column(0), " ")
+            unknown = pc.invert(pc.match_substring_regex(dates, DATE_TIME_PATTERN))
+            if pc.any(unknown).as_py():
+                offenders += [rows + i for i in pc.indices_nonzero(unknown).to_pylist()]
+            rows += batch.num_rows
+    return rows, offenders
