@@ -5,7 +5,8 @@
     python bench/run.py scale --scales 1,3    # a quicker scale check
     python bench/run.py engines --engine-scales 1,10   # PostgreSQL, DuckDB and Spark side by side
 
-Each part prints its figures and all of them are written to bench/results/latest.json.
+Each part prints its figures and writes them to bench/results/latest.json (with the date;
+the other parts' last figures stay).
 Timings are medians of --runs runs (scale: one run per size, as a 10x build takes minutes);
 every comparison is a ratio of two figures measured in the same invocation, on the same server.
 The server is a throw-away embedded PostgreSQL in LGS_HOME (default .lgs-bench/), so the
@@ -43,8 +44,10 @@ ENV = environment()
 HOME = Path(ENV["LGS_HOME"])
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants (Spark's JVM is a child of lgs)."""
+def _tree_kb(root: int, proportional: bool = False) -> int:
+    """Resident memory of a process and all its descendants (Spark's JVM is a child of lgs).
+    With `proportional`, each process's share of the pages it shares (Pss): PostgreSQL's
+    backends all map the same shared buffers, which resident sizes would count once each."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -53,20 +56,29 @@ def _tree_rss_kb(root: int) -> int:
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(parent, []).append(int(entry.name))
+    source, field = ("smaps_rollup", "Pss:") if proportional else ("status", "VmRSS:")
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{pid}/{source}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1])
         except (OSError, ValueError):
             pass
     return total
 
 
-def measure(*command: str, check: bool = True, tree: bool = False) -> dict:
+def _server_pid() -> int | None:
+    """The embedded server's postmaster, when it runs."""
+    try:
+        return int((HOME / "pgdata" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def measure(*command: str, check: bool = True, tree: bool = False, server: bool = False) -> dict:
     """Run a command; its wall time and its peak resident memory.
 
     The peak is the process's own high-water mark (VmHWM, which starts afresh at exec),
@@ -74,13 +86,16 @@ def measure(*command: str, check: bool = True, tree: bool = False) -> dict:
     at the fork, which after the pandas part is a gigabyte. Children of the command (psql,
     pg_ctl) are not counted; `lgs` loads and runs dbt in its own process. With `tree`, the
     peak of the summed resident memory of the command and its descendants is reported too
-    (sampled every 0.2 s): Spark runs in a JVM that lgs starts."""
+    (sampled every 0.2 s): Spark runs in a JVM that lgs starts. With `server`, the peak of
+    the embedded PostgreSQL server's memory (postmaster and backends, proportional set size)
+    while the command runs, sampled as often."""
+    server_pid = _server_pid() if server else None
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak_kb = tree_kb = 0
+    peak_kb = tree_kb = server_kb = 0
 
     def watch() -> None:
-        nonlocal peak_kb, tree_kb
+        nonlocal peak_kb, tree_kb, server_kb
         status = Path(f"/proc/{process.pid}/status")
         ticks = 0
         while process.poll() is None:
@@ -91,7 +106,9 @@ def measure(*command: str, check: bool = True, tree: bool = False) -> dict:
             except (OSError, ValueError):
                 pass
             if tree and ticks % 10 == 0:
-                tree_kb = max(tree_kb, _tree_rss_kb(process.pid))
+                tree_kb = max(tree_kb, _tree_kb(process.pid))
+            if server_pid and ticks % 10 == 5:
+                server_kb = max(server_kb, _tree_kb(server_pid, proportional=True))
             ticks += 1
             time.sleep(0.02)
 
@@ -104,11 +121,11 @@ def measure(*command: str, check: bool = True, tree: bool = False) -> dict:
     if check and process.returncode != 0:
         raise SystemExit(f"bench: {' '.join(command)} exited {process.returncode}:\n{output[-3000:]}")
     return {"seconds": seconds, "peak_rss_mb": peak_kb / 1024, "peak_tree_mb": max(tree_kb, peak_kb) / 1024,
-            "output": output}
+            "server_peak_mb": server_kb / 1024, "output": output}
 
 
-def lgs(*args: str, check: bool = True, tree: bool = False) -> dict:
-    return measure(sys.executable, "-m", "lgs", *args, check=check, tree=tree)
+def lgs(*args: str, check: bool = True, tree: bool = False, server: bool = False) -> dict:
+    return measure(sys.executable, "-m", "lgs", *args, check=check, tree=tree, server=server)
 
 
 def median_of(runs: int, action) -> tuple[float, list[dict]]:
@@ -203,6 +220,20 @@ def _slowest(count: int = 5) -> list[dict]:
     return [{"node": r["unique_id"], "seconds": round(r["execution_time"], 2)} for r in timed[:count]]
 
 
+def _breakdown(wall_seconds: float) -> dict:
+    """Where the last build's time went: dbt's run (threads overlap the nodes) against the
+    command's wall time (the rest is lgs and dbt starting, parsing, the pre-run checks), and
+    the summed node seconds per kind: models, data tests, unit tests, seeds."""
+    run_results = json.loads((HOME / "target" / "run_results.json").read_text())
+    kinds: dict[str, float] = {}
+    for result in run_results["results"]:
+        kind = result["unique_id"].split(".")[0]
+        kinds[kind] = kinds.get(kind, 0.0) + result["execution_time"]
+    return {"wall_seconds": round(wall_seconds, 2), "dbt_run_seconds": round(run_results["elapsed_time"], 2),
+            "outside_the_run_seconds": round(wall_seconds - run_results["elapsed_time"], 2),
+            "node_seconds": {kind: round(seconds, 2) for kind, seconds in sorted(kinds.items())}}
+
+
 # The models whose growth with the data is watched (the pair and history marts).
 GROWTH_WATCHED = ["int_customers_rfm_history", "rfm_history", "segment_migration", "int_order_products",
                   "product_affinity", "customer_recommendations", "cohort_retention"]
@@ -236,13 +267,19 @@ def bench_build(runs: int) -> dict:
     lgs("build")  # warm: first build creates the schemas, roles and published marts
     seconds, measured = median_of(runs, lambda: lgs("build", "--full-refresh"))
     slowest = _slowest()
+    breakdown = _breakdown(measured[-1]["seconds"])
     floor = floor_seconds(runs)
     result = {"full_build_seconds": round(seconds, 2), "target_seconds": 45,
               "peak_rss_mb": round(max(m["peak_rss_mb"] for m in measured)), "slowest_nodes": slowest,
+              "breakdown_of_the_last_build": breakdown,
               "floor_seconds": round(floor, 2), "ratio_to_floor": round(seconds / floor, 1)}
     print(f"full build (lgs build --full-refresh: models + all tests, real data, median of {runs}):"
           f" {seconds:.1f} s (target < 45 s); the compute floor (bench/floor.sql) {floor:.1f} s,"
           f" ratio {seconds / floor:.1f} (target <= 8)")
+    nodes = ", ".join(f"{kind} {secs} s" for kind, secs in breakdown["node_seconds"].items())
+    print(f"  last build: {breakdown['wall_seconds']} s = dbt's run {breakdown['dbt_run_seconds']} s"
+          f" + {breakdown['outside_the_run_seconds']} s starting, parsing and checking; node seconds"
+          f" (threads overlap them): {nodes}")
     for node in slowest:
         print(f"  {node['seconds']:6.2f} s  {node['node']}")
     return result
@@ -342,20 +379,36 @@ def bench_incremental(runs: int) -> dict:
 
 
 def bench_scale(runs: int, scales: list[float]) -> dict:
+    """At each scale, from an empty warehouse: load, full build (every model and test), then
+    one new day of lines (2,000) loaded and built incrementally. Wall time, the peak memory
+    of lgs and of the embedded server (proportional set size), one run each."""
     lgs("db", "start")
     rows = {}
     for factor in scales:
         path = _generated(factor)
         lines = round(REAL_ROWS * factor)
         reset()
-        load = lgs("load", str(path))
-        build = lgs("build")
+        load = lgs("load", str(path), server=True)
+        build = lgs("build", server=True)
+        marts = _node_seconds(GROWTH_WATCHED)
+        day = HOME / "bench" / f"scale_day_{lines}.csv"
+        lgs("generate", "--lines", "2000", "--seed", "700", "--out", str(day))
+        lgs("load", "--allow-mixed", str(day))
+        day_build = lgs("build", server=True)
         rows[factor] = {"lines": lines, "load_seconds": round(load["seconds"], 2),
                         "load_peak_rss_mb": round(load["peak_rss_mb"]), "build_seconds": round(build["seconds"], 2),
-                        "build_peak_rss_mb": round(build["peak_rss_mb"]), "mart_seconds": _node_seconds(GROWTH_WATCHED)}
-        print(f"scale {factor}x ({lines:,} lines): load {load['seconds']:.1f} s (peak {load['peak_rss_mb']:.0f} MB),"
-              f" build {build['seconds']:.1f} s (peak {build['peak_rss_mb']:.0f} MB)")
-        print("  " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in rows[factor]["mart_seconds"].items()))
+                        "build_peak_rss_mb": round(build["peak_rss_mb"]),
+                        "server_peak_mb": round(max(load["server_peak_mb"], build["server_peak_mb"],
+                                                    day_build["server_peak_mb"])),
+                        "day_build_seconds": round(day_build["seconds"], 2),
+                        "day_build_ratio": round(day_build["seconds"] / build["seconds"], 2),
+                        "mart_seconds": marts}
+        row = rows[factor]
+        print(f"scale {factor}x ({lines:,} lines): load {row['load_seconds']:.1f} s, build {row['build_seconds']:.1f} s,"
+              f" one new day {row['day_build_seconds']:.1f} s ({row['day_build_ratio']} of the build, target < 0.15);"
+              f" peak memory lgs {max(row['load_peak_rss_mb'], row['build_peak_rss_mb'])} MB,"
+              f" server {row['server_peak_mb']} MB")
+        print("  " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in marts.items()))
     base = rows[min(scales)]
     for factor, row in rows.items():
         row["load_growth"] = round(row["load_seconds"] / base["load_seconds"], 2)
@@ -496,8 +549,15 @@ def main(argv: list[str] | None = None) -> int:
     if any(p != "scale" for p in options.parts) and not REAL.exists():
         print(f"bench: needs the real dataset at {REAL}", file=sys.stderr)
         return 2
-    figures = {"machine": {"cpus": os.cpu_count()}, "runs": options.runs}
+    # Parts run alone add to the figures of the others' last runs, each with its date.
+    try:
+        figures = json.loads(options.out.read_text())
+    except (OSError, ValueError):
+        figures = {}
+    figures.update({"machine": {"cpus": os.cpu_count()}, "runs": options.runs})
+    measured_at = figures.setdefault("measured_at", {})
     for part in options.parts:
+        measured_at[part] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         if part == "scale":
             figures[part] = bench_scale(options.runs, [float(s) for s in options.scales.split(",")])
         elif part == "engines":

@@ -399,3 +399,55 @@ def test_typed_copy_renumbers_rows_after_skipped_ones(empty):
             "select source_row from raw.retail_transactions where batch_id = -1 order by source_row")]
         conn.rollback()
     assert rows == kept
+
+
+def test_typed_copy_of_parquet_equals_the_landing_path_row_for_row(empty, tmp_path, monkeypatch):
+    """Parquet on PostgreSQL 17+: rows Arrow can tell will not type are kept back, the others
+    COPYed typed; the rows, numbers and reasons are the landing path's. A value the server
+    still cannot type sends the whole file down the landing path."""
+    import psycopg
+    from lgs.loading import inspect_paths, load_reader, typed_copy
+    from lgs.loading.store import ensure_raw_schema
+
+    date = "2010-12-01 08:26:00"
+    rows = [  # invoice, stock code, description, quantity, date, price, customer
+        ("536365", "85123A", "GOOD", 6, date, 2.55, 17850.0),
+        ("536366", "85123B", "NAN PRICE", 6, date, float("nan"), 17850.0),
+        (None, "85123C", "MISSING INVOICE", 6, date, 2.55, 17850.0),
+        ("536368", "85123D", "FRACTIONAL CUSTOMER", 6, date, 2.55, 17850.5),
+        ("536369", "85123E", "WORDS DATE", 6, "Dec 1 2010 08:26", 2.55, None),
+        ("536370", "85123F", "NO QUANTITY", None, date, 2.55, 17850.0),
+        ("536371", "85123G", "NUL \x00 INSIDE", 6, date, 2.55, 17850.0),
+        ("536372", " ", "BLANK STOCK CODE", 6, date, 2.55, 17850.0),
+        ("536373", "85123H", "US DATE", 2, "12/1/2010 8:26", 1.25, None),
+        ("536374", "85123I", "GOOD", 1, date, 0.85, 12346.0),
+    ]
+    columns = list(zip(*rows))
+    table = pa.table({"Invoice": pa.array(columns[0], pa.string()), "StockCode": pa.array(columns[1], pa.string()),
+                      "Description": pa.array(columns[2], pa.string()), "Quantity": pa.array(columns[3], pa.int64()),
+                      "InvoiceDate": pa.array(columns[4], pa.string()), "Price": pa.array(columns[5], pa.float64()),
+                      "Customer ID": pa.array(columns[6], pa.float64()), "Country": ["UK"] * len(rows)})
+    clean_path, skipped_path = tmp_path / "dirty.parquet", tmp_path / "skipped.parquet"
+    pq.write_table(table, clean_path)
+    bad_date = table.set_column(4, "InvoiceDate", pa.array([*columns[4][:-1], "2010-02-30 10:00:00"], pa.string()))
+    pq.write_table(bad_date, skipped_path)
+    used = []
+    real_load = typed_copy.load_parquet
+    monkeypatch.setattr(typed_copy, "load_parquet", lambda *a: used.append(real_load(*a)) or used[-1])
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        for path in (clean_path, skipped_path):
+            (reader,) = inspect_paths([path])
+            monkeypatch.setattr(typed_copy, "available", lambda conn: True)
+            typed = load_reader(conn, reader)
+            typed_rows = _batch_rows(conn, typed.batch_id)
+            monkeypatch.setattr(typed_copy, "available", lambda conn: False)
+            landed = load_reader(conn, reader, replace=True)
+            assert typed_rows == _batch_rows(conn, landed.batch_id), path.name
+            assert (typed.rows_read, typed.rows_loaded + typed.rows_rejected) == (len(rows), len(rows))
+        conn.commit()
+    assert used[0] is not None, "the typed COPY path loaded the Parquet file"
+    assert used[1] is None, "30 February: the server skips a row Arrow sent, so the file takes the landing path"
+    lines, rejects = typed_rows
+    assert [row[0] for row in lines] == [1, 9]
+    assert {row: reason for row, _, reason in rejects}[7] == "contains a NUL character"

@@ -303,12 +303,13 @@ class ParquetReader(Reader):
             n for i, (n, m) in enumerate(zip(names, self.mapping)) if m is None and i != self.sheet_index
         ]
 
-    def land(self, landing_factory, progress=_no_progress):
+    def text_tables(self, progress: Progress = _no_progress) -> Iterator:
+        """The file as Arrow tables of text, in order: source_sheet, source_row (the row's
+        position in the file, from 1), the retail columns, and reject_reason (a NUL in any
+        value: PostgreSQL text cannot hold one)."""
         import pyarrow as pa
         import pyarrow.compute as pc
-        import pyarrow.csv as pacsv
 
-        landing = landing_factory(0)
         parquet = self._open()
         names = parquet.schema_arrow.names
         source_index = {m: i for i, m in enumerate(self.mapping) if m is not None}
@@ -316,48 +317,63 @@ class ParquetReader(Reader):
         if self.sheet_index is not None:
             wanted.append(names[self.sheet_index])
         offset = 0
-        options = pacsv.WriteOptions(include_header=False)
+        try:
+            for batch in parquet.iter_batches(batch_size=131_072, columns=wanted):
+                n = batch.num_rows
+                if self.sheet_index is not None:
+                    sheet = pc.cast(batch.column(len(COLUMN_ORDER)), pa.string())
+                else:
+                    sheet = pa.nulls(n, pa.string())
+                texts = []
+                for i in range(len(COLUMN_ORDER)):
+                    column = batch.column(i)
+                    if pa.types.is_timestamp(column.type):
+                        column = _whole_seconds(column)
+                    texts.append(pc.cast(column, pa.string()))
+                has_nul = [pc.fill_null(pc.match_substring(t, "\x00"), False) for t in texts]
+                nul_mask = has_nul[0]
+                for mask in has_nul[1:]:
+                    nul_mask = pc.or_(nul_mask, mask)
+                reasons = pc.if_else(nul_mask, pa.scalar("contains a NUL character"), pa.scalar(None, pa.string()))
+                if pc.any(nul_mask).as_py():
+                    texts = [pc.if_else(nul_mask, pa.scalar(None, pa.string()), t) for t in texts]
+                row_numbers = pa.array(range(offset + 1, offset + n + 1), pa.int64())
+                offset += n
+                progress(n)
+                yield pa.table([sheet, row_numbers, *texts, reasons], names=list(PARQUET_LANDED))
+        except pa.ArrowException as exc:
+            raise RefusedFile(self.source.name, f"unreadable Parquet data: {_first_line(exc)}") from None
 
-        def chunks() -> Iterator[bytes]:
-            nonlocal offset
-            try:
-                batches = parquet.iter_batches(batch_size=131_072, columns=wanted)
-                for batch in batches:
-                    n = batch.num_rows
-                    if self.sheet_index is not None:
-                        sheet = pc.cast(batch.column(len(COLUMN_ORDER)), pa.string())
-                    else:
-                        sheet = pa.nulls(n, pa.string())
-                    texts = []
-                    for i in range(len(COLUMN_ORDER)):
-                        column = batch.column(i)
-                        if pa.types.is_timestamp(column.type):
-                            column = _whole_seconds(column)
-                        texts.append(pc.cast(column, pa.string()))
-                    # PostgreSQL text cannot hold NUL: such rows become rejects, not errors.
-                    has_nul = [pc.fill_null(pc.match_substring(t, "\x00"), False) for t in texts]
-                    nul_mask = has_nul[0]
-                    for mask in has_nul[1:]:
-                        nul_mask = pc.or_(nul_mask, mask)
-                    reasons = pc.if_else(nul_mask, pa.scalar("contains a NUL character"), pa.scalar(None, pa.string()))
-                    if pc.any(nul_mask).as_py():
-                        texts = [pc.if_else(nul_mask, pa.scalar(None, pa.string()), t) for t in texts]
-                    row_numbers = pa.array(range(offset + 1, offset + n + 1), pa.int64())
-                    columns = [sheet, row_numbers, *texts, reasons]
-                    table = pa.table(columns, names=["source_sheet", "source_row", *COLUMN_ORDER, "reject_reason"])
-                    sink = io.BytesIO()
-                    pacsv.write_csv(table, sink, write_options=options)
-                    offset += n
-                    progress(n)
-                    yield sink.getvalue()
-            except pa.ArrowException as exc:
-                raise RefusedFile(self.source.name, f"unreadable Parquet data: {_first_line(exc)}") from None
-
-        landing.copy_csv(
-            ["source_sheet", "source_row", *COLUMN_ORDER, "reject_reason"], chunks(),
-            header=False, encoding="UTF8", with_position=True,
-        )
+    def land(self, landing_factory, progress=_no_progress):
+        landing = landing_factory(0)
+        landing.copy_csv(list(PARQUET_LANDED), map(csv_bytes, self.text_tables(progress)),
+                         header=False, encoding="UTF8", with_position=True)
         return landing
+
+    def land_rows(self, landing: Landing, rows: set[int]) -> None:
+        """Land only these rows (by position in the file, from 1), as text."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        wanted = pa.array(sorted(rows), pa.int64())
+        tables = (table.filter(pc.is_in(table["source_row"], value_set=wanted)) for table in self.text_tables())
+        landing.copy_csv(list(PARQUET_LANDED), map(csv_bytes, tables), header=False, encoding="UTF8",
+                         with_position=True)
+
+    def copy_typed(self, conn, batch_id, source_file, progress=_no_progress):
+        return typed_copy.load_parquet(conn, self, batch_id, source_file, progress)
+
+
+PARQUET_LANDED = ("source_sheet", "source_row", *COLUMN_ORDER, "reject_reason")
+
+
+def csv_bytes(table) -> bytes:
+    """An Arrow table as CSV for COPY: no header, NULL as an empty unquoted field."""
+    import pyarrow.csv as pacsv
+
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
+    return sink.getvalue()
 
 
 class XlsxReader(Reader):

@@ -1,12 +1,12 @@
-"""PostgreSQL 17 and later: a CSV file COPYed straight into raw.retail_transactions, typed
-by the server as it reads, instead of landed as text and typed in a second pass.
+"""PostgreSQL 17 and later: a CSV or Parquet file COPYed straight into raw.retail_transactions,
+typed by the server as it reads, instead of landed as text and typed in a second pass.
 
-The result is the landing path's, row for row:
+The result is the landing path's, row for row. For a CSV file (Parquet: see load_parquet):
 
 - the lineage columns come from the table's defaults (schema.sql): this transaction's batch
   id and file name, and a row counter, which numbers rows as the file does;
 - rows the server cannot type are skipped (`ON_ERROR ignore`) and named by line in its
-  notices (`LOG_VERBOSITY verbose`), by line (mapped to rows: a quoted field may span lines);
+  notices (`LOG_VERBOSITY verbose`; lines are mapped to rows: a quoted field may span lines);
 - rows it typed that break a rule it does not know are found after the copy: a date-time in
   an unknown format (Arrow checks the file's dates against `rules.DATE_TIME_PATTERN` while
   the server copies), and what `store.TYPED_ROW_IS_CLEAN` does not pass;
@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 from psycopg import sql
 
+from lgs.loading.columns import COLUMN_ORDER
 from lgs.loading.rules import DATE_TIME_PATTERN
 from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_CLEAN, Landing, type_landed_rows
 
@@ -62,15 +63,16 @@ def load_csv(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
 
 
 def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
-    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
-    conn.execute("select set_config('lgs.batch_id', %s, true), set_config('lgs.source_file', %s, true)",
-                 (str(batch_id), source_file))
+    from lgs.loading.readers import ENCODINGS
+
+    _prepare(conn, batch_id, source_file)
     # One typed load at a time uses the row counter; it waits here for another to commit.
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (ROW_COUNTER,))
     conn.execute(f"select setval('{ROW_COUNTER}', {HEADER_LINES})")
     with ThreadPoolExecutor(1) as pool:
         dates = pool.submit(_dates_off_pattern, reader)
-        copied, skipped = _copy(conn, reader, progress)
+        copied, skipped = _copy(conn, reader.mapping, reader.chunks(progress), header=True,
+                                encoding=ENCODINGS[reader.encoding])
         try:
             counted, off_pattern = dates.result()
         except Exception as exc:  # noqa: BLE001 - Arrow cannot read what the server did
@@ -92,32 +94,90 @@ def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, 
             renumber(conn, batch_id, skipped)
         elif counter != HEADER_LINES + read:
             raise _Unsure(f"the row counter ends at {counter} for {read} rows")
-    suspects = set(skipped) | {HEADER_LINES + 1 + index for index in off_pattern}
-    suspects |= {row for (row,) in conn.execute(
+    off_pattern_rows = {HEADER_LINES + 1 + index for index in off_pattern}
+    return read, *_type_the_rest(conn, reader, batch_id, source_file, copied, set(skipped), off_pattern_rows)
+
+
+def load_parquet(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
+                 progress: Callable[..., None]) -> tuple[int, int, int] | None:
+    """(read, loaded, rejected) for a Parquet file loaded by typed COPY, or None (as load_csv).
+
+    Arrow already holds the values: rows it can tell will not type (a NUL, an empty number
+    or date-time, a date-time in an unknown format) are kept back for the careful path, and
+    the others are COPYed with their row numbers. A row the server still skips sends the
+    file down the landing path."""
+    if not available(conn):
+        return None
+    try:
+        with conn.transaction():
+            return _load_parquet(conn, reader, batch_id, source_file, progress)
+    except (_Unsure, psycopg.DataError, psycopg.IntegrityError):
+        return None
+
+
+def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
+    import pyarrow.compute as pc
+
+    _prepare(conn, batch_id, source_file)
+    held_back: list[int] = []
+    columns = ["source_sheet", "source_row", *COLUMN_ORDER]
+
+    def chunks():
+        from lgs.loading.readers import csv_bytes
+
+        for table in reader.text_tables(progress):
+            dates = pc.utf8_trim(table["invoice_date"], " ")
+            typable = pc.and_(pc.is_null(table["reject_reason"]),
+                              pc.fill_null(pc.match_substring_regex(dates, DATE_TIME_PATTERN), False))
+            for name in ("quantity", "unit_price"):
+                typable = pc.and_(typable, pc.is_valid(table[name]))
+            if not pc.all(typable).as_py():
+                held_back.extend(table["source_row"].filter(pc.invert(typable)).to_pylist())
+                table = table.filter(typable)
+            yield csv_bytes(table.select(columns))
+
+    copied, skipped = _copy(conn, columns, chunks(), header=False, encoding="UTF8")
+    if skipped:
+        raise _Unsure(f"the server skipped {len(skipped)} rows Arrow sent")
+    return copied + len(held_back), *_type_the_rest(conn, reader, batch_id, source_file, copied, set(held_back))
+
+
+def _prepare(conn, batch_id: int, source_file: str) -> None:
+    """The loading transaction's settings the raw table's lineage defaults read."""
+    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
+    conn.execute("select set_config('lgs.batch_id', %s, true), set_config('lgs.source_file', %s, true)",
+                 (str(batch_id), source_file))
+
+
+def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, not_copied: set[int],
+                   suspects: frozenset[int] = frozenset()) -> tuple[int, int]:
+    """The rows the copy did not type (`not_copied`), and the `suspects` and copied rows that
+    break a rule the server does not know (store.TYPED_ROW_IS_CLEAN), go through the landing
+    path's rules: removed from the batch, landed again as text and typed. (loaded, rejected)."""
+    suspects = not_copied | suspects | {row for (row,) in conn.execute(
         f"select source_row from raw.retail_transactions where batch_id = %s and ({TYPED_ROW_IS_CLEAN}) is not true",
         (batch_id,))}
     if not suspects:
-        return read, copied, 0
+        return copied, 0
     removed = conn.execute("delete from raw.retail_transactions where batch_id = %s and source_row = any(%s)",
                            (batch_id, sorted(suspects))).rowcount
     landing = Landing(conn)
     reader.land_rows(landing, suspects)
     again, loaded, rejected = type_landed_rows(conn, landing, batch_id, source_file)
-    if again != len(suspects) or removed + len(skipped) != again:
+    if again != len(suspects) or removed + len(not_copied) != again:
         raise _Unsure(f"{len(suspects)} rows to read again, found {again}")
-    return read, copied - removed + loaded, rejected
+    return copied - removed + loaded, rejected
 
 
-def _copy(conn, reader, progress) -> tuple[int, list[int]]:
-    """COPY the file into raw.retail_transactions: rows copied, and the lines skipped."""
-    from lgs.loading.readers import ENCODINGS
-
+def _copy(conn, columns: list[str], chunks, *, header: bool, encoding: str) -> tuple[int, list[int]]:
+    """COPY CSV chunks into raw.retail_transactions: rows copied, and the lines skipped."""
     statement = sql.SQL(
-        "copy raw.retail_transactions ({}) from stdin (format csv, header true, encoding {},"
+        "copy raw.retail_transactions ({}) from stdin (format csv, header {}, encoding {},"
         " force_not_null ({}), on_error ignore, log_verbosity verbose)"
     ).format(
-        sql.SQL(", ").join(map(sql.Identifier, reader.mapping)),
-        sql.Literal(ENCODINGS[reader.encoding]),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL("true" if header else "false"),
+        sql.Literal(encoding),
         sql.SQL(", ").join(map(sql.Identifier, _FORCE_NOT_NULL)),
     )
     skipped: list[int] = []
@@ -130,7 +190,7 @@ def _copy(conn, reader, progress) -> tuple[int, list[int]]:
     try:
         with conn.cursor() as cursor:
             with cursor.copy(statement) as copy:
-                for chunk in reader.chunks(progress):
+                for chunk in chunks:
                     copy.write(chunk)
             copied = cursor.rowcount
     finally:
