@@ -113,17 +113,17 @@ def db_env() -> None:
               help="The engine whose warehouse to load.")
 def load(paths: tuple[Path, ...], replace: bool, encoding: str, allow_mixed: bool, engine: str) -> None:
     """Load retail files (.csv, .xlsx, .parquet, retail.sql, .zip) into raw.retail_transactions."""
-    from lgs.loading import inspect_paths, load_paths
+    from lgs.loading import inspect_paths, load_readers
 
-    inspect_paths(paths, encoding)  # refuse bad files before starting anything
+    readers = inspect_paths(paths, encoding)  # refuse bad files before starting anything
     if engine != "postgres":
-        from lgs.loading.portable import load_paths_on
+        from lgs.loading.portable import load_readers_on
 
-        load_paths_on(engine, paths, replace=replace, encoding=encoding, report=_say, allow_mixed=allow_mixed)
+        load_readers_on(engine, readers, replace=replace, report=_say, allow_mixed=allow_mixed)
         return
     from lgs.database import ensure_server
 
-    load_paths(ensure_server(), paths, replace=replace, encoding=encoding, report=_say, allow_mixed=allow_mixed)
+    load_readers(ensure_server(), readers, replace=replace, report=_say, allow_mixed=allow_mixed)
 
 
 @cli.command()
@@ -319,15 +319,14 @@ def sql(args: tuple[str, ...]) -> None:
     With --target duckdb or spark: `lgs sql --target X -c QUERY` prints the query's result
     (unqualified tables are the marts)."""
     from lgs.database import ensure_server, psql_executable
-    from lgs.dbt import option_value
+    from lgs.dbt import option_value, without_option
     from lgs.settings import analyst_role
 
     engine = option_value(args, "--target")
     if engine not in (None, "postgres"):
         _query_engine(engine, args)
         return
-    args = tuple(a for i, a in enumerate(args) if a != "--target" and (i == 0 or args[i - 1] != "--target")
-                 and not a.startswith("--target="))
+    args = tuple(without_option(args, "--target"))  # psql's own -t is --tuples-only
     if _help_asked(args):
         _say("\nOther ARGS are psql's options:\n")
         subprocess.run([psql_executable(), "--help"])

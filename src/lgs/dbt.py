@@ -62,18 +62,23 @@ def target_of(args: Sequence[str]) -> str:
 def with_target(args: Sequence[str], target: str) -> list[str]:
     """`args` on `target` unless they name a target themselves; an engine's name stands for
     its warehouse target (`--target postgres` is prod)."""
-    args, given = list(args), option_value(args, "--target", "-t")
+    given = option_value(args, "--target", "-t")
     if given is None:
         return [*args, "--target", target]
+    return [*without_option(args, "--target", "-t"), "--target", dbt_target(given)]
+
+
+def without_option(args: Sequence[str], *names: str) -> list[str]:
+    """`args` without any `--name VALUE` or `--name=VALUE` of these names."""
     rest, skip = [], False
     for arg in args:
         if skip:
             skip = False
-        elif arg in ("--target", "-t"):
+        elif arg in names:
             skip = True
-        elif not arg.startswith(("--target=", "-t=")):
+        elif not arg.startswith(tuple(f"{name}=" for name in names)):
             rest.append(arg)
-    return [*rest, "--target", dbt_target(given)]
+    return rest
 
 
 def with_vars(args: Sequence[str], **defaults: object) -> list[str]:
@@ -88,15 +93,7 @@ def with_vars(args: Sequence[str], **defaults: object) -> list[str]:
     if not isinstance(theirs, dict | None):
         raise LgsError(f"--vars must be a YAML mapping such as '{{rfm_as_of: \"2011-12-10\"}}', got {given!r}")
     merged = {**defaults, **(theirs or {})}
-    rest, skip = [], False
-    for arg in args:
-        if skip:
-            skip = False
-        elif arg == "--vars":
-            skip = True
-        elif not arg.startswith("--vars="):
-            rest.append(arg)
-    return [*rest, "--vars", json.dumps(merged, default=str)]
+    return [*without_option(args, "--vars"), "--vars", json.dumps(merged, default=str)]
 
 
 def for_target(args: Sequence[str]) -> list[str]:

@@ -66,5 +66,8 @@ class DuckDBEngine:
     def remove_batch(self, table: str, batch_id: int) -> None:
         self.conn.execute(f"delete from {table} where batch_id = {int(batch_id)}")
 
+    def remove_orphans(self) -> None:
+        """None can exist: a batch's rows and its record commit in one transaction."""
+
     def close(self) -> None:
         self.conn.close()

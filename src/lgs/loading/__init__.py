@@ -34,7 +34,7 @@ from lgs.loading.store import (
 )
 from lgs.sample_data import is_generated
 
-__all__ = ["BatchResult", "inspect_paths", "load_paths", "ENCODINGS"]
+__all__ = ["BatchResult", "inspect_paths", "load_paths", "load_readers", "ENCODINGS"]
 
 ACCEPTED = ", ".join([*READERS, ".zip"])
 _MAGIC = {".parquet": b"PAR1", ".pq": b"PAR1", ".xlsx": b"PK\x03\x04"}
@@ -199,11 +199,11 @@ def _midstream(tick: Callable[..., None]) -> Callable[..., None]:
     return advance
 
 
-def refuse_mixing(held_batches: Callable[[bool], list[int]], readers: Sequence[Reader],
+def refuse_mixing(batch_ids: Callable[[str], list[int]], readers: Sequence[Reader],
                   checksums: Sequence[str]) -> None:
     """Generated sample data and real data do not mix: refuse a load that would put both in
-    the raw table, saying how to go on. `held_batches(sample)` lists the live batches whose
-    is_sample differs from `sample`."""
+    the raw table, saying how to go on. `batch_ids(query)` runs a query for batch ids on the
+    warehouse (any engine)."""
     incoming = {reader.source.name: is_generated(checksum) for reader, checksum in zip(readers, checksums)}
     if len(set(incoming.values())) > 1:
         samples = ", ".join(name for name, sample in incoming.items() if sample)
@@ -212,7 +212,8 @@ def refuse_mixing(held_batches: Callable[[bool], list[int]], readers: Sequence[R
     if not incoming:
         return
     sample = next(iter(incoming.values()))
-    held = held_batches(sample)
+    held = batch_ids("select batch_id from raw.load_batches where status = 'loaded'"
+                     f" and is_sample <> {'true' if sample else 'false'} order by batch_id")
     if held:
         ids = " ".join(map(str, held))
         kind, other = ("generated sample", "real") if not sample else ("real", "generated sample")
@@ -220,18 +221,20 @@ def refuse_mixing(held_batches: Callable[[bool], list[int]], readers: Sequence[R
                        f" remove it first with `lgs unload {ids}` or `lgs reset`, or pass --allow-mixed")
 
 
-def load_paths(connection: Connection, paths: Sequence[str | Path], replace: bool = False,
-               encoding: str = "utf-8", report: Callable[[str], None] | None = None,
-               allow_mixed: bool = False) -> list[BatchResult]:
-    readers = inspect_paths(paths, encoding)
+def load_paths(connection: Connection, paths: Sequence[str | Path], encoding: str = "utf-8",
+               **options) -> list[BatchResult]:
+    return load_readers(connection, inspect_paths(paths, encoding), **options)
+
+
+def load_readers(connection: Connection, readers: Sequence[Reader], replace: bool = False,
+                 report: Callable[[str], None] | None = None, allow_mixed: bool = False) -> list[BatchResult]:
+    """Load files `inspect_paths` checked, each as one batch."""
     checksums = [_checksum(reader.source) for reader in readers]
     results = []
     with connection.connect() as conn:
         ensure_raw_schema(conn)
         if not allow_mixed:
-            refuse_mixing(lambda sample: [row[0] for row in conn.execute(
-                "select batch_id from raw.load_batches where status = 'loaded' and is_sample <> %s"
-                " order by batch_id", (sample,)).fetchall()], readers, checksums)
+            refuse_mixing(lambda query: [row[0] for row in conn.execute(query).fetchall()], readers, checksums)
         for reader, checksum in zip(readers, checksums):
             result = load_reader(conn, reader, replace, checksum)
             if report:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lgs.engines import Engine, open_engine, scalar
 from lgs.errors import LgsError
-from lgs.loading import _checksum, inspect_paths, refuse_mixing
+from lgs.loading import _checksum, refuse_mixing
 from lgs.loading.columns import COLUMN_ORDER
 from lgs.loading.landing_file import FileLanding
 from lgs.loading.readers import Reader
@@ -100,22 +100,15 @@ def load_reader(engine: Engine, reader: Reader, checksum: str, replace: bool, wo
     return BatchResult(source.name, reader.file_type, batch_id, read, loaded, rejected, replaced_batch=live, note=note)
 
 
-def load_paths_on(engine_name: str, paths: Sequence[str | Path], replace: bool = False, encoding: str = "utf-8",
-                  report: Callable[[str], None] | None = None, allow_mixed: bool = False) -> list[BatchResult]:
-    readers = inspect_paths(paths, encoding)
+def load_readers_on(engine_name: str, readers: Sequence[Reader], replace: bool = False,
+                    report: Callable[[str], None] | None = None, allow_mixed: bool = False) -> list[BatchResult]:
+    """Load files `inspect_paths` checked into the warehouse on `engine_name`, each as one batch."""
     checksums = [_checksum(reader.source) for reader in readers]
     results = []
     with open_engine(engine_name) as engine, tempfile.TemporaryDirectory(prefix="lgs-landing-") as workdir:
-        if hasattr(engine, "remove_orphans"):
-            engine.remove_orphans()
-
-        def held(sample: bool) -> list[int]:
-            query = ("select batch_id from raw.load_batches where status = 'loaded'"
-                     f" and is_sample <> {engine.literal(sample)} order by batch_id")
-            return [row[0] for row in engine.rows(query)[1]]
-
+        engine.remove_orphans()
         if not allow_mixed:
-            refuse_mixing(held, readers, checksums)
+            refuse_mixing(lambda query: [row[0] for row in engine.rows(query)[1]], readers, checksums)
         for reader, checksum in zip(readers, checksums):
             result = load_reader(engine, reader, checksum, replace, Path(workdir))
             if report:
