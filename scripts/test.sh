@@ -13,5 +13,6 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
         || echo "warning: could not install chromium: the browser test will be skipped" >&2
 fi
 # Two workers by default (LGS_TEST_WORKERS=0 runs in one process): each test file stays on
-# one worker, with its own embedded server.
-exec python -m pytest -n "${LGS_TEST_WORKERS:-2}" --dist loadfile "$@"
+# one worker, with its own embedded server. The 25 slowest steps are listed at the end, to
+# keep the suite within CI's budget.
+exec python -m pytest -n "${LGS_TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"
