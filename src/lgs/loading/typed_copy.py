@@ -154,13 +154,21 @@ def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, n
     """The rows the copy did not type (`not_copied`), and the `suspects` and copied rows that
     break a rule the server does not know (store.TYPED_ROW_IS_CLEAN), go through the landing
     path's rules: removed from the batch, landed again as text and typed. (loaded, rejected)."""
+    # The batch's rows, appended last, are found by the BRIN index on batch_id (schema.sql)
+    # once it summarises their pages; and the planner is told to use it, as it would scan
+    # every batch while the table has no statistics yet (after a big load).
+    conn.execute("select brin_summarize_new_values('raw.retail_transactions_batch_brin')")
+    conn.execute("set local enable_seqscan = off")
     suspects = not_copied | suspects | {row for (row,) in conn.execute(
         f"select source_row from raw.retail_transactions where batch_id = %s and ({TYPED_ROW_IS_CLEAN}) is not true",
         (batch_id,))}
+    removed = 0
+    if suspects:
+        removed = conn.execute("delete from raw.retail_transactions where batch_id = %s and source_row = any(%s)",
+                               (batch_id, sorted(suspects))).rowcount
+    conn.execute("set local enable_seqscan to default")
     if not suspects:
         return copied, 0
-    removed = conn.execute("delete from raw.retail_transactions where batch_id = %s and source_row = any(%s)",
-                           (batch_id, sorted(suspects))).rowcount
     landing = Landing(conn)
     reader.land_rows(landing, suspects)
     again, loaded, rejected = type_landed_rows(conn, landing, batch_id, source_file)
