@@ -2,9 +2,9 @@
 
 Every path is checked first (type, header, archive integrity); if any is not a retail file
 the whole command is refused and nothing is written. Then each file loads as one batch in
-one transaction: a CSV file on PostgreSQL 17+ COPYed straight into the raw table, typed as
-it is read (typed_copy); otherwise landed with COPY as text and typed in one statement
-(store). Either way bad rows are kept in `raw.rejected_lines` with their reason, and
+one transaction: a CSV or Parquet file on PostgreSQL 17+ COPYed straight into the raw
+table, typed as it is read (typed_copy); otherwise landed with COPY as text and typed in
+one statement (store). Either way bad rows are kept in `raw.rejected_lines` with their reason, and
 read = loaded + rejected is checked before commit.
 """
 

@@ -8,7 +8,7 @@ The result is the landing path's, row for row. For a CSV file (Parquet: see load
 - rows the server cannot type are skipped (`ON_ERROR ignore`) and named by line in its
   notices (`LOG_VERBOSITY verbose`; lines are mapped to rows: a quoted field may span lines);
 - rows it typed that break a rule it does not know are found after the copy: a date-time in
-  an unknown format (Arrow checks the file's dates against `rules.DATE_TIME_PATTERN` while
+  an unknown format (Arrow checks the file's dates, `rules.arrow_known_date_format`, while
   the server copies), and what `store.TYPED_ROW_IS_CLEAN` does not pass;
 - those rows, and only those, are read again as text and typed by the landing path's rules
   (`store.type_landed_rows`), so each reject has the same reason on every path;
@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
-from lgs.loading.rules import DATE_TIME_PATTERN
+from lgs.loading.rules import arrow_known_date_format
 from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_CLEAN, Landing, type_landed_rows
 
 MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
@@ -53,11 +53,19 @@ def load_csv(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
     """(read, loaded, rejected) for a CSV file loaded by typed COPY, or None when the caller
     must take the landing path (server too old, ignored columns, or a file this path cannot
     vouch for; then nothing of it is left in the batch)."""
-    if not available(conn) or None in reader.mapping:
+    if None in reader.mapping:
+        return None
+    return _attempt(conn, _load_csv, reader, batch_id, source_file, progress)
+
+
+def _attempt(conn: psycopg.Connection, load: Callable[..., tuple[int, int, int]], *args) -> tuple[int, int, int] | None:
+    """`load(conn, *args)` on a server that can, in a savepoint: None, with nothing of it
+    left, when it cannot vouch for the file."""
+    if not available(conn):
         return None
     try:
-        with conn.transaction():  # a savepoint: a file this path cannot vouch for rolls back to here
-            return _load_csv(conn, reader, batch_id, source_file, progress)
+        with conn.transaction():
+            return load(conn, *args)
     except (_Unsure, psycopg.DataError, psycopg.IntegrityError):
         return None
 
@@ -106,13 +114,7 @@ def load_parquet(conn: psycopg.Connection, reader, batch_id: int, source_file: s
     or date-time, a date-time in an unknown format) are kept back for the careful path, and
     the others are COPYed with their row numbers. A row the server still skips sends the
     file down the landing path."""
-    if not available(conn):
-        return None
-    try:
-        with conn.transaction():
-            return _load_parquet(conn, reader, batch_id, source_file, progress)
-    except (_Unsure, psycopg.DataError, psycopg.IntegrityError):
-        return None
+    return _attempt(conn, _load_parquet, reader, batch_id, source_file, progress)
 
 
 def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
@@ -126,9 +128,7 @@ def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, i
         from lgs.loading.readers import csv_bytes
 
         for table in reader.text_tables(progress):
-            dates = pc.utf8_trim(table["invoice_date"], " ")
-            typable = pc.and_(pc.is_null(table["reject_reason"]),
-                              pc.fill_null(pc.match_substring_regex(dates, DATE_TIME_PATTERN), False))
+            typable = pc.and_(pc.is_null(table["reject_reason"]), arrow_known_date_format(table["invoice_date"]))
             for name in ("quantity", "unit_price"):
                 typable = pc.and_(typable, pc.is_valid(table[name]))
             if not pc.all(typable).as_py():
@@ -223,7 +223,7 @@ def renumber(conn, batch_id: int, skipped: list[int]) -> None:
 
 def _dates_off_pattern(reader) -> tuple[int, list[int]]:
     """Arrow's reading of the file: its data rows, and the (0-based) rows whose date-time is
-    not in a known format (rules.DATE_TIME_PATTERN, on the value trimmed of spaces)."""
+    not in a known format."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -240,8 +240,7 @@ def _dates_off_pattern(reader) -> tuple[int, list[int]]:
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
         for batch in batches:
-            dates = pc.utf8_trim(batch.column(0), " ")
-            unknown = pc.invert(pc.match_substring_regex(dates, DATE_TIME_PATTERN))
+            unknown = pc.invert(arrow_known_date_format(batch.column(0)))
             if pc.any(unknown).as_py():
                 offenders += [rows + i for i in pc.indices_nonzero(unknown).to_pylist()]
             rows += batch.num_rows
