@@ -79,10 +79,18 @@ def _mart_counts(lgs) -> dict[str, int]:
     return {m: lgs.scalar(f"select count(*) from marts.{m}") for m in marts}
 
 
-def test_killed_build_leaves_every_mart_complete(lgs, big_file, tmp_path):
+@pytest.fixture(scope="module")
+def built(lgs, big_file):
+    """A warehouse built from the big file; the tests below add a day to it and rebuild, which
+    leaves it built for the next one."""
     lgs.reset()
     lgs("load", str(big_file))
     lgs("build")
+    return lgs
+
+
+def test_killed_build_leaves_every_mart_complete(built, tmp_path):
+    lgs = built
     before = _mart_counts(lgs)
     assert all(before.values())
     # New lines arrive, so a build that got through would change the marts.
@@ -118,12 +126,10 @@ def test_killed_build_leaves_every_mart_complete(lgs, big_file, tmp_path):
     assert not lgs.scalar("select count(*) from pg_namespace where nspname like 'marts\\_\\_%%'")
 
 
-def test_readers_are_never_broken_by_rebuilds(lgs, big_file, tmp_path):
+def test_readers_are_never_broken_by_rebuilds(built, tmp_path):
     """Readers query the marts in a loop (bounded, loopback only) while dbt rebuilds them,
     with a new batch landing before the rebuild so the marts really change."""
-    lgs.reset()
-    lgs("load", str(big_file))
-    lgs("build")
+    lgs = built
     stop = threading.Event()
     served, errors, inconsistent, versions = [0], [], [], set()
 
