@@ -1,24 +1,43 @@
-{#- Pre-hook of a model that is incremental by month and holds business rules
-    (`int_customers_rfm_history`): empty it, so the run computes every month again, when the
-    definitions changed since it was built (macro definitions_fingerprint) or a batch it was
-    built from is no longer live in raw (`lgs load --replace`, `lgs unload`): the months
-    that batch touched are unknown once its lines are gone. -#}
+{#- Pre-hook of an incremental model that holds business rules (`int_invoice_lines_deduplicated`
+    by load batch, `int_customers_rfm_history` by month), whose rows carry `definitions_hash`,
+    `through_batch_id` and `live_batch_count`: empty it, so the run computes it all again,
+    when the definitions changed since it was built (macro definitions_fingerprint) or a
+    batch it was built from is no longer live in raw (`lgs load --replace`, `lgs unload`):
+    what that batch touched is unknown once its lines are gone. A table built before these
+    columns existed gets them, and starts again too. -#}
 {% macro forget_stale_history() -%}
-    {%- if is_incremental() -%}
+    {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
+        if execute and is_incremental() else [] -%}
+    {%- if is_incremental() and execute and 'definitions_hash' not in held_columns -%}
+        {#- Built by a version of the project that kept the model whole (no bookkeeping
+            columns yet): add them and start again from nothing. -#}
+        alter table {{ this }} add column through_batch_id {{ dbt.type_bigint() }};
+        alter table {{ this }} add column live_batch_count {{ dbt.type_bigint() }};
+        alter table {{ this }} add column definitions_hash {{ dbt.type_string() }};
         delete from {{ this }}
-        where exists (
+    {%- elif is_incremental() -%}
+        {#- Every row holds the same fingerprint (a run adds rows only when its fingerprint is
+            the one held, after emptying the model otherwise), and the latest rows hold the
+            highest batch and live count: one row tells whether the model is still current. -#}
+        delete from {{ this }}
+        where not exists (
             select 1
-            from {{ this }} as held
-            where held.definitions_hash <> '{{ definitions_fingerprint() }}'
-        )
-        or (
-            select max(held.live_batch_count) from {{ this }} as held
-        ) <> (
-            select count(*)
-            from {{ source('retail', 'load_batches') }} as batches
+            from (
+                select
+                    held.definitions_hash,
+                    held.through_batch_id,
+                    held.live_batch_count
+                from {{ this }} as held
+                order by held.through_batch_id desc
+                limit 1
+            ) as latest
             where
-                batches.status = 'loaded'
-                and batches.batch_id <= (select max(held.through_batch_id) from {{ this }} as held)
+                latest.definitions_hash = '{{ definitions_fingerprint() }}'
+                and latest.live_batch_count = (
+                    select count(*)
+                    from {{ source('retail', 'load_batches') }} as batches
+                    where batches.status = 'loaded' and batches.batch_id <= latest.through_batch_id
+                )
         )
     {%- else -%}
         select 1

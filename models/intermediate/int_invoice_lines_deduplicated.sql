@@ -1,14 +1,48 @@
+{{ config(
+    materialized=incremental_or_table(),
+    on_schema_change='fail',
+    pre_hook="{{ forget_stale_history() }}",
+    indexes=[{'columns': ['through_batch_id']}],
+) }}
 -- The invoice lines every mart is built from: the staged lines with their duplicate rank,
 -- minus the lines the duplicate rule (macro `is_dropped_duplicate`) leaves out, which
 -- `dropped_duplicate_lines` lists.
+-- Incremental by load batch: a run adds the lines of the batches ranked since the last one
+-- (a line's rank never changes once later batches arrive). It starts again from nothing
+-- (pre-hook forget_stale_history) when the definitions change or a batch it holds is no
+-- longer live in raw.
 with
 
-invoice_lines as (
-    select * from {{ ref('stg_retail__invoice_lines') }}
-),
+{% if is_incremental() -%}
+    held as (
+        -- The last batch already added: this run adds the ones above it.
+        select coalesce(max(through_batch_id), 0) as through_batch_id from {{ this }}
+    ),
+{%- endif %}
 
 ranked as (
     select * from {{ ref('int_invoice_lines_ranked') }}
+    {% if is_incremental() -%}
+        where batch_id > (select held.through_batch_id from held)
+    {%- endif %}
+),
+
+batches as (
+    -- The live batches up to the last one ranked: what this run's rows are computed from.
+    select
+        max(batch_id) as through_batch_id,
+        count(*) as live_batch_count
+    from {{ ref('stg_retail__load_batches') }}
+    where
+        is_live
+        and batch_id <= (select max(all_ranked.batch_id) from {{ ref('int_invoice_lines_ranked') }} as all_ranked)
+),
+
+invoice_lines as (
+    select * from {{ ref('stg_retail__invoice_lines') }}
+    {% if is_incremental() -%}
+        where batch_id > (select held.through_batch_id from held)
+    {%- endif %}
 ),
 
 final as (
@@ -16,10 +50,14 @@ final as (
         invoice_lines.*,
         ranked.duplicate_rank,
         ranked.original_invoice_line_id,
-        ranked.duplicate_rank > 1 as is_exact_duplicate
+        ranked.duplicate_rank > 1 as is_exact_duplicate,
+        batches.through_batch_id,
+        batches.live_batch_count,
+        cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }}) as definitions_hash
     from invoice_lines
     inner join ranked
         on invoice_lines.invoice_line_id = ranked.invoice_line_id
+    cross join batches
     where not {{ is_dropped_duplicate('ranked.duplicate_rank') }}
 )
 
