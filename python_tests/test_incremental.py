@@ -22,7 +22,7 @@ BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash"}
 
 def _snapshot(lgs) -> dict[str, tuple]:
     tables = [f"marts.{m}" for m in MARTS] + ["intermediate.int_invoice_lines_ranked",
-                                              "intermediate.int_invoice_lines_deduplicated"]
+                                              "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders"]
     snapshot = {}
     for table in tables:
         schema, name = table.split(".")
@@ -55,8 +55,11 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
                      " and quantity > 0 order by source_row limit 40")
     rows = [[f"C{invoice}", code, text, str(-quantity), "2011-12-09 09:00:00", str(price), str(customer), country]
             for invoice, code, text, quantity, price, customer, country in sold[:20]]
-    rows += [[f"4{n:05d}", code, text, str(quantity), "2009-12-02 10:00:00", str(price), str(customer), country]
-             for n, (_, code, text, quantity, price, customer, country) in enumerate(sold[20:])]
+    # Late lines: five on invoices already built (at 17 seconds past the minute, so never a
+    # copy of a generated line), fifteen on new invoices of December 2009.
+    rows += [[invoice if n < 5 else f"4{n:05d}", code, text, str(quantity),
+              "2009-12-02 10:00:17" if n >= 5 else "2009-12-01 11:00:17", str(price), str(customer), country]
+             for n, (invoice, code, text, quantity, price, customer, country) in enumerate(sold[20:])]
     corrections = write_csv(tmp_path / "corrections.csv", UCI_HEADER, rows)
     # Hand-written corrections beside generated sample data: mixed on purpose.
     lgs("load", "--allow-mixed", str(day), str(corrections))
@@ -66,6 +69,12 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     # The lines every mart is built from: only the new batches' lines that are not copies.
     copies = lgs.scalar("select count(*) from marts.dropped_duplicate_lines where source_file in ('day.csv', 'corrections.csv')")
     assert _inserted(built, "int_invoice_lines_deduplicated") == added - copies
+    # The orders those lines belong to, older invoices with late lines included, and no other.
+    touched = lgs.scalar("select count(distinct invoice_id) from marts.fct_sales"
+                         " where source_file in ('day.csv', 'corrections.csv')")
+    assert _inserted(built, "int_orders") == touched
+    assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'corrections.csv'"
+                      " and invoice_id in (select invoice_id from marts.fct_sales where source_file = 'base.csv')") > 0
 
     # The same day's file sent again (re-exported: other bytes, same lines) is all duplicates.
     resent = tmp_path / "day_resent.csv"
@@ -74,6 +83,7 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     facts_before = lgs.scalar("select count(*) from marts.fct_sales")
     built = lgs("build").stdout
     assert _inserted(built) == 1500 and _inserted(built, "int_invoice_lines_deduplicated") == 0
+    assert _inserted(built, "int_orders") == 0
     assert lgs.scalar("select count(*) from marts.fct_sales") == facts_before
 
     # Replacing the first day's batch: its lines now come after the re-sent copy, so the

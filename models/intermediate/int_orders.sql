@@ -1,10 +1,47 @@
+{{ config(
+    materialized=incremental_or_table(),
+    incremental_strategy='delete+insert',
+    unique_key='invoice_id',
+    on_schema_change='fail',
+    pre_hook="{{ forget_stale_history() }}",
+) }}
 -- One row per invoice (an order): the one definition of an order's type, whether it counts
 -- as placed, cancelled or a purchase, its customer or guest, its time and its amounts.
 -- Every mart that counts orders, purchases or customers builds on this model.
+-- Incremental by invoice: a run computes again, from all their lines, the invoices that
+-- lines added since the last run belong to (a late line of an older invoice included), and
+-- keeps the others. It starts again from nothing (pre-hook forget_stale_history) when the
+-- definitions change or a batch it was built from is no longer live.
 with
+
+{% if is_incremental() -%}
+    held as (
+        -- The lines added up to the last run: this run looks at the ones added since.
+        select coalesce(max(through_batch_id), 0) as through_batch_id from {{ this }}
+    ),
+
+    touched as (
+        select distinct invoice_id
+        from {{ ref('int_invoice_lines_deduplicated') }}
+        where through_batch_id > (select held.through_batch_id from held)
+    ),
+{%- endif %}
 
 invoice_lines as (
     select * from {{ ref('int_invoice_lines_deduplicated') }}
+    {% if is_incremental() -%}
+        where invoice_id in (select touched.invoice_id from touched)
+    {%- endif %}
+),
+
+batches as (
+    -- What the lines are computed from: the deduplicated lines' latest bookkeeping.
+    select
+        through_batch_id,
+        live_batch_count
+    from {{ ref('int_invoice_lines_deduplicated') }}
+    order by through_batch_id desc
+    limit 1
 ),
 
 per_invoice as (
@@ -42,11 +79,14 @@ typed as (
 
 classified as (
     select
-        *,
-        {{ is_placed_order('order_type') }} as is_placed,
-        order_type = 'cancellation' as is_cancelled,
-        customer_id is null as is_guest
+        typed.*,
+        {{ is_placed_order('typed.order_type') }} as is_placed,
+        typed.order_type = 'cancellation' as is_cancelled,
+        typed.customer_id is null as is_guest,
+        batches.through_batch_id,
+        batches.live_batch_count
     from typed
+    cross join batches
 ),
 
 final as (
@@ -70,7 +110,10 @@ final as (
         net_amount,
         case
             when is_placed and not is_guest and has_priced_sale_line = 1 then priced_sale_amount
-        end as purchase_amount
+        end as purchase_amount,
+        through_batch_id,
+        live_batch_count,
+        cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }}) as definitions_hash
     from classified
 )
 
