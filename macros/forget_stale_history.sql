@@ -43,3 +43,14 @@
         select 1
     {%- endif -%}
 {%- endmacro %}
+
+{#- The highest load batch an incremental model that holds rules already covers (0 when it
+    is empty): a run computes what came after it. A scalar subquery on `this`. -#}
+{% macro held_through_batch() -%}
+    (select coalesce(max(held.through_batch_id), 0) from {{ this }} as held)
+{%- endmacro %}
+
+{#- The `definitions_hash` such a model stores on each row it computes. -#}
+{% macro current_definitions_hash() -%}
+    cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }})
+{%- endmacro %}

@@ -33,7 +33,7 @@ recompute_from as (
         -- The month of the earliest line of a batch loaded since the last run.
         select min(cast({{ dbt.date_trunc('month', 'invoiced_at') }} as date)) as month_start
         from {{ ref('int_invoice_lines_deduplicated') }}
-        where batch_id > (select coalesce(max(held.through_batch_id), 0) from {{ this }} as held)
+        where batch_id > {{ held_through_batch() }}
     {%- else -%}
         select min(order_month) as month_start from customer_months
     {%- endif %}
@@ -104,7 +104,7 @@ final as (
         rfm_scored.last_purchase_at,
         batches.through_batch_id,
         batches.live_batch_count,
-        cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }}) as definitions_hash
+        {{ current_definitions_hash() }} as definitions_hash
     from rfm_scored
     inner join month_ends on rfm_scored.rfm_as_of = month_ends.rfm_as_of
     cross join batches

@@ -13,17 +13,10 @@
 -- longer live in raw.
 with
 
-{% if is_incremental() -%}
-    held as (
-        -- The last batch already added: this run adds the ones above it.
-        select coalesce(max(through_batch_id), 0) as through_batch_id from {{ this }}
-    ),
-{%- endif %}
-
 ranked as (
     select * from {{ ref('int_invoice_lines_ranked') }}
     {% if is_incremental() -%}
-        where batch_id > (select held.through_batch_id from held)
+        where batch_id > {{ held_through_batch() }}
     {%- endif %}
 ),
 
@@ -41,7 +34,7 @@ batches as (
 invoice_lines as (
     select * from {{ ref('stg_retail__invoice_lines') }}
     {% if is_incremental() -%}
-        where batch_id > (select held.through_batch_id from held)
+        where batch_id > {{ held_through_batch() }}
     {%- endif %}
 ),
 
@@ -53,7 +46,7 @@ final as (
         ranked.duplicate_rank > 1 as is_exact_duplicate,
         batches.through_batch_id,
         batches.live_batch_count,
-        cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }}) as definitions_hash
+        {{ current_definitions_hash() }} as definitions_hash
     from invoice_lines
     inner join ranked
         on invoice_lines.invoice_line_id = ranked.invoice_line_id

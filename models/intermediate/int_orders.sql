@@ -15,15 +15,11 @@
 with
 
 {% if is_incremental() -%}
-    held as (
-        -- The lines added up to the last run: this run looks at the ones added since.
-        select coalesce(max(through_batch_id), 0) as through_batch_id from {{ this }}
-    ),
-
     touched as (
+        -- The invoices of the lines added since the last run.
         select distinct invoice_id
         from {{ ref('int_invoice_lines_deduplicated') }}
-        where through_batch_id > (select held.through_batch_id from held)
+        where through_batch_id > {{ held_through_batch() }}
     ),
 {%- endif %}
 
@@ -113,7 +109,7 @@ final as (
         end as purchase_amount,
         through_batch_id,
         live_batch_count,
-        cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }}) as definitions_hash
+        {{ current_definitions_hash() }} as definitions_hash
     from classified
 )
 
