@@ -22,7 +22,8 @@ BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash"}
 
 def _snapshot(lgs) -> dict[str, tuple]:
     tables = [f"marts.{m}" for m in MARTS] + ["intermediate.int_invoice_lines_ranked",
-                                              "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders"]
+                                              "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders",
+                                              "intermediate.int_order_products"]
     snapshot = {}
     for table in tables:
         schema, name = table.split(".")
@@ -73,6 +74,10 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     touched = lgs.scalar("select count(distinct invoice_id) from marts.fct_sales"
                          " where source_file in ('day.csv', 'corrections.csv')")
     assert _inserted(built, "int_orders") == touched
+    # Those orders' products, computed again whole: the older invoices' earlier lines too.
+    assert _inserted(built, "int_order_products") == lgs.scalar(
+        "select count(*) from intermediate.int_order_products where invoice_id in (select invoice_id"
+        " from marts.fct_sales where source_file in ('day.csv', 'corrections.csv'))")
     assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'corrections.csv'"
                       " and invoice_id in (select invoice_id from marts.fct_sales where source_file = 'base.csv')") > 0
 
@@ -83,7 +88,7 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     facts_before = lgs.scalar("select count(*) from marts.fct_sales")
     built = lgs("build").stdout
     assert _inserted(built) == 1500 and _inserted(built, "int_invoice_lines_deduplicated") == 0
-    assert _inserted(built, "int_orders") == 0
+    assert _inserted(built, "int_orders") == 0 and _inserted(built, "int_order_products") == 0
     assert lgs.scalar("select count(*) from marts.fct_sales") == facts_before
 
     # Replacing the first day's batch: its lines now come after the re-sent copy, so the

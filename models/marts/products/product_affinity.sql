@@ -8,6 +8,7 @@ with
 
 order_products as (
     select * from {{ ref('int_order_products') }}
+    where is_placed
 ),
 
 basket_sizes as (
