@@ -395,6 +395,8 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
         lgs("generate", "--lines", "2000", "--seed", "700", "--out", str(day))
         lgs("load", "--allow-mixed", str(day))
         day_build = lgs("build", server=True)
+        day_slowest = _slowest(8)
+        day_breakdown = _breakdown(day_build["seconds"])
         rows[factor] = {"lines": lines, "load_seconds": round(load["seconds"], 2),
                         "load_peak_rss_mb": round(load["peak_rss_mb"]), "build_seconds": round(build["seconds"], 2),
                         "build_peak_rss_mb": round(build["peak_rss_mb"]),
@@ -402,13 +404,16 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
                                                     day_build["server_peak_mb"])),
                         "day_build_seconds": round(day_build["seconds"], 2),
                         "day_build_ratio": round(day_build["seconds"] / build["seconds"], 2),
-                        "mart_seconds": marts}
+                        "mart_seconds": marts, "day_breakdown": day_breakdown, "day_slowest": day_slowest}
         row = rows[factor]
         print(f"scale {factor}x ({lines:,} lines): load {row['load_seconds']:.1f} s, build {row['build_seconds']:.1f} s,"
               f" one new day {row['day_build_seconds']:.1f} s ({row['day_build_ratio']} of the build, target < 0.15);"
               f" peak memory lgs {max(row['load_peak_rss_mb'], row['build_peak_rss_mb'])} MB,"
               f" server {row['server_peak_mb']} MB")
         print("  " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in marts.items()))
+        print(f"  one new day: dbt's run {day_breakdown['dbt_run_seconds']:.1f} s, node seconds "
+              + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in day_breakdown["node_seconds"].items())
+              + "; slowest: " + ", ".join(f"{r['node'].split('.')[-1]} {r['seconds']:.1f} s" for r in day_slowest))
     base = rows[min(scales)]
     for factor, row in rows.items():
         row["load_growth"] = round(row["load_seconds"] / base["load_seconds"], 2)
