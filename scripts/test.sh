@@ -13,6 +13,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
         || echo "warning: could not install chromium: the browser test will be skipped" >&2
 fi
 # Two workers by default (LGS_TEST_WORKERS=0 runs in one process): each test file stays on
-# one worker, with its own embedded server. The 25 slowest steps are listed at the end, to
-# keep the suite within CI's budget.
-exec python -m pytest -n "${LGS_TEST_WORKERS:-2}" --dist loadfile --durations=25 "$@"
+# one worker, with its own embedded server, and the slowest files go first (conftest.py's
+# SLOWEST_FIRST, kept in that order by --no-loadscope-reorder). The 25 slowest steps are
+# listed at the end, to keep the suite within CI's budget.
+exec python -m pytest -n "${LGS_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder --durations=25 "$@"
