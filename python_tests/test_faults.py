@@ -155,6 +155,9 @@ def test_readers_are_never_broken_by_rebuilds(built, tmp_path):
                         inconsistent.append(("kpis vs facts", kpi_sum, fact_sum))
                 except psycopg.Error as exc:
                     errors.append(str(exc).splitlines()[0])
+                # A pause between queries, so four readers keep querying all through the rebuild
+                # without taking the two cores from it.
+                stop.wait(0.05)
 
     threads = [threading.Thread(target=reader) for _ in range(4)]
     for thread in threads:
