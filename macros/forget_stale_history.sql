@@ -4,7 +4,9 @@
     when the definitions changed since it was built (macro definitions_fingerprint) or a
     batch it was built from is no longer live in raw (`lgs load --replace`, `lgs unload`):
     what that batch touched is unknown once its lines are gone. A table built before these
-    columns existed gets them, and starts again too. -#}
+    columns existed gets them, and starts again too. Any other change of the model's columns
+    comes with a change of its SQL, so of the fingerprint: the model is emptied first, then
+    dbt adds or drops the columns (on_schema_change `sync_all_columns`) and computes every row. -#}
 {% macro forget_stale_history() -%}
     {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
         if execute and is_incremental() else [] -%}

@@ -2,7 +2,7 @@
     materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='month_end',
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
 ) }}
 -- depends_on: {{ ref('int_invoice_lines_deduplicated') }}

@@ -1,6 +1,6 @@
 {{ config(
     materialized=incremental_or_table(),
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
     indexes=[{'columns': ['through_batch_id']}],
 ) }}

@@ -2,7 +2,7 @@
     materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
 ) }}
 -- One row per order and product bought on it: the products of the glossary (no postage,

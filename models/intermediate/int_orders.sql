@@ -2,7 +2,7 @@
     materialized=incremental_or_table(),
     incremental_strategy='delete+insert',
     unique_key='invoice_id',
-    on_schema_change='fail',
+    on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
 ) }}
 -- One row per invoice (an order): the one definition of an order's type, whether it counts
