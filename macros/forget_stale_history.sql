@@ -8,16 +8,16 @@
     comes with a change of its SQL, so of the fingerprint: the model is emptied first, then
     dbt adds or drops the columns (on_schema_change `sync_all_columns`) and computes every row. -#}
 {% macro forget_stale_history() -%}
-    {%- set held_columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
-        if execute and is_incremental() else [] -%}
-    {%- if is_incremental() and execute and 'definitions_hash' not in held_columns -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- elif 'definitions_hash' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
         {#- Built by a version of the project that kept the model whole (no bookkeeping
             columns yet): add them and start again from nothing. -#}
         alter table {{ this }} add column through_batch_id {{ dbt.type_bigint() }};
         alter table {{ this }} add column live_batch_count {{ dbt.type_bigint() }};
         alter table {{ this }} add column definitions_hash {{ dbt.type_string() }};
         delete from {{ this }}
-    {%- elif is_incremental() -%}
+    {%- else -%}
         {#- Every row holds the same fingerprint (a run adds rows only when its fingerprint is
             the one held, after emptying the model otherwise), and the latest rows hold the
             highest batch and live count: one row tells whether the model is still current. -#}
@@ -41,8 +41,6 @@
                     where batches.status = 'loaded' and batches.batch_id <= latest.through_batch_id
                 )
         )
-    {%- else -%}
-        select 1
     {%- endif -%}
 {%- endmacro %}
 
