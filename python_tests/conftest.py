@@ -73,13 +73,14 @@ class Lgs:
     def scalar(self, sql: str, params=None):
         return self.query(sql, params)[0][0]
 
-    def build_sample(self, folder: Path, lines: int, seed: int) -> Path:
-        """An empty warehouse, then one generated sample file loaded and built; the file."""
+    def build_sample(self, folder: Path, lines: int, seed: int, build: tuple[str, ...] = ()) -> Path:
+        """An empty warehouse, then one generated sample file loaded and built (`build`: more
+        arguments to `lgs build`, e.g. a selection); the file."""
         self.reset()
         path = folder / "base.csv"
         self("generate", "--lines", str(lines), "--seed", str(seed), "--out", str(path))
         self("load", str(path))
-        self("build")
+        self("build", *build)
         return path
 
     def reset(self) -> None:

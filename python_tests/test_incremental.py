@@ -122,17 +122,13 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
 
 def test_changed_rule_rebuilds_incremental_models(lgs, tmp_path):
     """A var that changes line-level results must not leave rows built under the old value."""
-    lgs.reset()
-    path = tmp_path / "rules.csv"
-    lgs("generate", "--lines", "3000", "--seed", "33", "--out", str(path))
-    lgs("load", str(path))
     # The facts and the incremental line and order models (the rest of the graph adds nothing here).
     facts = ("--select", "+fct_sales", "+int_order_products", "--indirect-selection", "cautious")
     # Lines in the facts, on the orders, and product units on the orders (from priced sale lines).
     counted = ("select (select count(*) from marts.fct_sales), (select sum(line_count) from intermediate.int_orders),"
                " (select sum(quantity) from marts.fct_sales where is_sale and is_product and unit_price > 0),"
                " (select sum(quantity) from intermediate.int_order_products)")
-    lgs("build", *facts)
+    lgs.build_sample(tmp_path, lines=3000, seed=33, build=facts)
     kept = lgs.query(counted)[0]
     assert kept[0] == kept[1] and kept[2] == kept[3]
     lgs("build", "--vars", "{dedupe_exact_duplicates: false}", *facts)

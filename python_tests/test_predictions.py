@@ -151,13 +151,10 @@ def test_a_long_gap_lowers_p_alive(predicted, compiled_here):
 
 
 def test_too_little_data_is_a_one_line_error(lgs, tmp_path):
-    lgs.reset()
-    sample = tmp_path / "small.csv"
-    lgs("generate", "--lines", "300", "--seed", "62", "--out", str(sample))
-    lgs("load", str(sample))
-    # What `lgs predict` reads, and what it is built from.
-    lgs("build", "--select", "+int_customers_clv_inputs", "+int_customer_purchase_days", "+daily_sales",
-        "--indirect-selection", "cautious")
+    # Built: what `lgs predict` reads, and what it is built from.
+    lgs.build_sample(tmp_path, lines=300, seed=62, build=(
+        "--select", "+int_customers_clv_inputs", "+int_customer_purchase_days", "+daily_sales",
+        "--indirect-selection", "cautious"))
     result = lgs("predict", check=False, timeout=600)
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert "too little data" in result.stderr and "Traceback" not in result.stderr
