@@ -12,10 +12,11 @@
         select 1
     {%- elif 'definitions_hash' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
         {#- Built by a version of the project that kept the model whole (no bookkeeping
-            columns yet): add them and start again from nothing. -#}
-        alter table {{ this }} add column through_batch_id {{ dbt.type_bigint() }};
-        alter table {{ this }} add column live_batch_count {{ dbt.type_bigint() }};
-        alter table {{ this }} add column definitions_hash {{ dbt.type_string() }};
+            columns yet), or left with only some of them: add the missing ones and start
+            again from nothing. -#}
+        alter table {{ this }} add column if not exists through_batch_id {{ dbt.type_bigint() }};
+        alter table {{ this }} add column if not exists live_batch_count {{ dbt.type_bigint() }};
+        alter table {{ this }} add column if not exists definitions_hash {{ dbt.type_string() }};
         delete from {{ this }}
     {%- else -%}
         {#- Every row holds the same fingerprint (a run adds rows only when its fingerprint is
