@@ -30,6 +30,8 @@ def demo(lgs):
 def test_demo_builds_every_mart_and_the_docs(lgs, demo):
     out = demo.stdout
     assert "generated 30,000 sample lines" in out and "built:" in out and "lgs docs serve" in out
+    # The demo runs the unit tests too (a plain `lgs build` leaves them to CI, as production does).
+    assert len(re.findall(r"PASS \w+::test_\w+", out)) >= 20
     # The closing lines list every published mart (from the manifest) and how to look at them.
     published = {row[0] for row in lgs.query("select tablename from pg_tables where schemaname = 'marts'")}
     assert set(re.findall(r"marts\.(\w+) +[\d,]+ rows", out)) == published >= set(MARTS)
@@ -93,7 +95,8 @@ def _compare_with_notebook(lgs, source: Path) -> None:
 
 
 def test_notebook_vars_reproduce_pandas_on_generated_data(lgs, demo, tmp_path):
-    lgs("build", "--vars", NOTEBOOK_VARS)
+    built = lgs("build", "--vars", NOTEBOOK_VARS).stdout
+    assert "unit_test" not in built and "PASS not_null_" in built
     assert lgs.scalar("select count(*) from marts.dropped_duplicate_lines") == 0
     assert lgs.scalar("select count(*) from marts.fct_sales") == 30000
     sample = next(Path(lgs.env["LGS_HOME"], "sample").glob("sample_30000_seed11.csv"))

@@ -210,13 +210,16 @@ _PASSTHROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_
 def build(args: tuple[str, ...]) -> None:
     """Check raw-data freshness, then run `dbt build` on target prod: build and test every
     model and seed, and publish the marts to analysts only when every model and test passed.
-    Other ARGS go to dbt (--vars and --target also to the freshness check)."""
+    Unit tests (fixed inputs, not the data) are left to CI and `lgs demo`, as dbt advises for
+    production runs; --unit-tests runs them too. Other ARGS go to dbt (--vars and --target
+    also to the freshness check)."""
     if _help_asked(args):
-        _say("\nOther ARGS are dbt build's options: see `lgs dbt build --help`.")
+        _say("\n--unit-tests  run the unit tests too (left out by default, as in any production run)"
+             "\nOther ARGS are dbt build's options: see `lgs dbt build --help`.")
         return
-    from lgs.dbt import run_dbt, shared_options, target_of, with_target
+    from lgs.dbt import production_build, run_dbt, shared_options, target_of, with_target
 
-    args = with_target(args, "prod")
+    args = with_target(production_build(args), "prod")
     connection = _connection_for(target_of(args))
     if not run_dbt(["source", "freshness", "--select", "source:retail", *shared_options(args)], connection):
         raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"

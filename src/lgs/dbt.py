@@ -105,6 +105,20 @@ def for_target(args: Sequence[str]) -> list[str]:
     return args
 
 
+RESOURCE_TYPE_OPTIONS = ("--resource-type", "--resource-types", "--exclude-resource-type", "--exclude-resource-types")
+
+
+def production_build(args: Sequence[str]) -> list[str]:
+    """A `dbt build` command line as a production run: without the unit tests, which test the
+    SQL on fixed inputs and so say nothing new about the day's data (dbt's advice), unless
+    `--unit-tests` asks for them or the line chooses resource types itself."""
+    if "--unit-tests" in args:
+        return [arg for arg in args if arg != "--unit-tests"]
+    if option_value(args, *RESOURCE_TYPE_OPTIONS) is not None:
+        return list(args)
+    return [*args, "--exclude-resource-type", "unit_test"]
+
+
 def shared_options(args: Sequence[str]) -> list[str]:
     """The options of a `dbt build` command line that other dbt commands must share (--vars,
     --target), so a gate checks the same thresholds the build uses."""
