@@ -173,7 +173,8 @@ def _compare_marts(lgs, marts: list[str], skip_columns: dict[str, set[str]] | No
 
 def test_every_mart_is_equal_on_all_three_engines(engines):
     lgs, _ = engines
-    marts = _published_marts(lgs)
+    # How often and when each engine built differs (DuckDB built twice): not what is compared.
+    marts = [name for name in _published_marts(lgs) if name != "passed_builds"]
     assert len(marts) >= 24 and "rfm_segments" in marts and "product_affinity" in marts
     # When a batch was loaded differs by engine; nothing else may.
     problems = _compare_marts(lgs, marts, {"load_rejects": {"loaded_at"}})

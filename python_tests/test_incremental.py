@@ -17,7 +17,7 @@ MARTS = ["fct_sales", "fct_orders", "dim_customers", "dim_products", "dim_dates"
 
 
 # Columns that say when a row was computed, not what it holds: they differ after a full refresh.
-BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash"}
+BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash", "build_number"}
 
 
 def _snapshot(lgs) -> dict[str, tuple]:

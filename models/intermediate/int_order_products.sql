@@ -43,7 +43,8 @@ final as (
         cast(sum(lines.line_amount) as {{ type_money() }}) as amount,
         orders.through_batch_id,
         orders.live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash
+        {{ current_definitions_hash() }} as definitions_hash,
+        {{ this_build_number() }} as build_number
     from lines
     inner join orders on lines.invoice_id = orders.invoice_id
     group by

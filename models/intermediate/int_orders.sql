@@ -109,7 +109,8 @@ final as (
         end as purchase_amount,
         through_batch_id,
         live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash
+        {{ current_definitions_hash() }} as definitions_hash,
+        {{ this_build_number() }} as build_number
     from classified
 )
 

@@ -1,0 +1,57 @@
+{#- Data tests that read only the rows no passed build has checked yet.
+
+    The incremental models that hold business rules (`int_invoice_lines_deduplicated`,
+    `int_orders`, `int_order_products`, `int_customers_rfm_history`) stamp each row they
+    compute with `build_number`: one more than the last passed build (the mart
+    `passed_builds`, which a build adds a row to only when every test of these models passed,
+    and which is published with the other marts). A row whose number is not above the last
+    passed build's was computed by a build whose tests all passed on it, and has not changed
+    since (a changed definition or a removed batch empties the model, and every row is
+    computed again with a new number). So the data tests of a model with
+    `meta: {tests_read: unchecked_rows}` read only the rows above that number: after a new day
+    that is the day's rows, after a full refresh or a failed build every row still unchecked.
+    Reconciliations (singular tests) and the tests of every other model read everything. -#}
+
+{#- The published `passed_builds` (on prod and duckdb in `marts`; on other targets in the
+    marts' own schema), or none: before the first passed build, at parse time, and on Spark,
+    whose incremental models are rebuilt whole on every run (every row is new there). -#}
+{% macro published_passed_builds() -%}
+    {%- if not execute or target.type == 'spark' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set schema = 'marts' if is_warehouse_target() else generate_schema_name('marts') -%}
+    {{ return(adapter.get_relation(database=target.database, schema=schema, identifier='passed_builds')) }}
+{%- endmacro %}
+
+{#- The number of the last passed build as a scalar subquery, 0 when there is none. -#}
+{% macro last_passed_build() -%}
+    {%- set published = published_passed_builds() -%}
+    {%- if published is none -%}
+        {{ return('0') }}
+    {%- endif -%}
+    {{ return('(select coalesce(max(passed.build_number), 0) from ' ~ published ~ ' as passed)') }}
+{%- endmacro %}
+
+{#- The `build_number` a model stamps on the rows this build computes. -#}
+{% macro this_build_number() -%}
+    cast({{ last_passed_build() }} + 1 as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{#- dbt's `where` for data tests, plus: the tests of a model whose meta says
+    `tests_read: unchecked_rows` read its rows above the last passed build. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- if config.get('where') -%}
+        {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
+    {%- endif -%}
+    {%- if execute and model.attached_node -%}
+        {%- set tested = graph.nodes.get(model.attached_node) -%}
+        {%- if tested and tested.config.meta.get('tests_read') == 'unchecked_rows' -%}
+            {%- do conditions.append('build_number > ' ~ last_passed_build()) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if conditions -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}

@@ -1,0 +1,59 @@
+-- depends_on: {{ ref('int_orders') }}
+-- depends_on: {{ ref('int_order_products') }}
+-- depends_on: {{ ref('int_customers_rfm_history') }}
+-- One row per build whose incremental models passed every data test: the builds before
+-- this one (as published) and this one. A child of those models, so `dbt build` skips it
+-- when one of their tests fails, and the build adds no row; on prod it is published with the
+-- other marts only when the whole build passed. The incremental models stamp the rows they
+-- compute with the number this build gets, and their tests read only rows above the last
+-- passed build (macros/checked_rows.sql).
+{%- set published = published_passed_builds() %}
+with
+
+earlier as (
+    {% if published is not none -%}
+        select
+            build_number,
+            built_at,
+            through_batch_id,
+            live_batch_count,
+            dbt_invocation_id
+        from {{ published }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_bigint() }}) as build_number,
+            cast(null as {{ dbt.type_timestamp() }}) as built_at,
+            cast(null as {{ dbt.type_bigint() }}) as through_batch_id,
+            cast(null as {{ dbt.type_bigint() }}) as live_batch_count,
+            cast(null as {{ dbt.type_string() }}) as dbt_invocation_id
+        where 1 = 0
+    {%- endif %}
+),
+
+lines as (
+    -- What this build's rows are computed from: the deduplicated lines' latest bookkeeping.
+    select
+        through_batch_id,
+        live_batch_count
+    from {{ ref('int_invoice_lines_deduplicated') }}
+    order by through_batch_id desc
+    limit 1
+),
+
+this_build as (
+    select
+        {{ this_build_number() }} as build_number,
+        cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as built_at,
+        max(through_batch_id) as through_batch_id,
+        max(live_batch_count) as live_batch_count,
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as dbt_invocation_id
+    from lines
+),
+
+final as (
+    select * from earlier
+    union all
+    select * from this_build
+)
+
+select * from final
