@@ -122,7 +122,7 @@ def test_killed_build_leaves_every_mart_complete(built, tmp_path):
                                     "rfm_segment_map", "rfm_segment_playbook", "cohort_retention", "rfm_history",
                                     "segment_migration", "product_affinity", "customer_recommendations",
                                     "sales_by_country_month", "sales_seasonality", "daily_sales",
-                                    "customer_predictions", "sales_forecast"}, tables
+                                    "customer_predictions", "sales_forecast", "passed_builds"}, tables
     assert not lgs.scalar("select count(*) from pg_namespace where nspname like 'marts\\_\\_%%'")
 
 

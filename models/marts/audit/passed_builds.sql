@@ -1,10 +1,10 @@
--- depends_on: {{ ref('int_orders') }}
 -- depends_on: {{ ref('int_order_products') }}
 -- depends_on: {{ ref('int_customers_rfm_history') }}
 -- One row per build whose incremental models passed every data test: the builds before
--- this one (as published) and this one. A child of those models, so `dbt build` skips it
--- when one of their tests fails, and the build adds no row; on prod it is published with the
--- other marts only when the whole build passed. The incremental models stamp the rows they
+-- this one (as published) and this one. A descendant of all four (`int_order_products`
+-- follows `int_orders`, which follows `int_invoice_lines_deduplicated`), so `dbt build`
+-- skips it when one of their tests fails, and the build adds no row; on prod it is published
+-- with the other marts only when the whole build passed. The incremental models stamp the rows they
 -- compute with the number this build gets, and their tests read only rows above the last
 -- passed build (macros/checked_rows.sql).
 {%- set published = published_passed_builds() %}
@@ -30,24 +30,23 @@ earlier as (
     {%- endif %}
 ),
 
-lines as (
-    -- What this build's rows are computed from: the deduplicated lines' latest bookkeeping.
+batches as (
+    -- What this build's rows are computed from: the live batches (all ranked by now).
     select
-        through_batch_id,
-        live_batch_count
-    from {{ ref('int_invoice_lines_deduplicated') }}
-    order by through_batch_id desc
-    limit 1
+        max(batch_id) as through_batch_id,
+        count(*) as live_batch_count
+    from {{ ref('stg_retail__load_batches') }}
+    where is_live
 ),
 
 this_build as (
     select
         {{ this_build_number() }} as build_number,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as built_at,
-        max(through_batch_id) as through_batch_id,
-        max(live_batch_count) as live_batch_count,
+        through_batch_id,
+        live_batch_count,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as dbt_invocation_id
-    from lines
+    from batches
 ),
 
 final as (
