@@ -78,6 +78,9 @@ def dashboard(demo):
     yield f"http://127.0.0.1:{port}"
     server.terminate()
     server.wait(10)
+    # Stopping `lgs dashboard` stops Streamlit itself: nothing is left serving the port.
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
 
 
 @pytest.fixture(scope="module")

@@ -386,7 +386,7 @@ def dashboard(port: int) -> None:
     from lgs.dashboard import run_dashboard
     from lgs.database import ensure_server
 
-    sys.exit(run_dashboard(ensure_server(), port, _say))
+    run_dashboard(ensure_server(), port, _say)
 
 
 @cli.group()

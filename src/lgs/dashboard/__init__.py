@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from lgs.database import Connection, require_built
 from lgs.errors import LgsError
@@ -58,14 +58,16 @@ def check_port(port: int) -> None:
             raise LgsError(f"cannot serve the dashboard on 127.0.0.1:{port}: {exc.strerror or exc}") from None
 
 
-def run_dashboard(connection: Connection, port: int, say: Callable[[str], None]) -> int:
+def run_dashboard(connection: Connection, port: int, say: Callable[[str], None]) -> NoReturn:
     check_port(port)
     with connection.connect() as conn:
         require_built(conn, *(f"marts.{mart}" for mart in NEEDED_MARTS))
     env = dict(os.environ)
     env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     say(f"dashboard on http://127.0.0.1:{port}/ as the analyst role (Ctrl-C stops)")
-    try:
-        return subprocess.run(streamlit_command(port), env=env).returncode
-    except KeyboardInterrupt:
-        return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit rather than wait for it: a signal to `lgs dashboard` (Ctrl-C, or a
+    # service manager's SIGTERM) then stops the server itself, never leaving it orphaned.
+    command = streamlit_command(port)
+    os.execve(command[0], command, env)
