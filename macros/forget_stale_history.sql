@@ -51,6 +51,19 @@
     (select coalesce(max(held.through_batch_id), 0) from {{ this }} as held)
 {%- endmacro %}
 
+{#- What a build computes from, as one row (the body of a CTE): the highest live load batch
+    ranked by now and how many batches up to it are live. A batch loaded while the build runs
+    waits for the next build. Such a model stores both on each row it computes. -#}
+{% macro computed_batches() -%}
+    select
+        max(batch_id) as through_batch_id,
+        count(*) as live_batch_count
+    from {{ ref('stg_retail__load_batches') }}
+    where
+        is_live
+        and batch_id <= (select max(all_ranked.batch_id) from {{ ref('int_invoice_lines_ranked') }} as all_ranked)
+{%- endmacro %}
+
 {#- The `definitions_hash` such a model stores on each row it computes. -#}
 {% macro current_definitions_hash() -%}
     cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }})

@@ -21,11 +21,7 @@ customer_months as (
 ),
 
 batches as (
-    select
-        max(batch_id) as through_batch_id,
-        count(*) as live_batch_count
-    from {{ ref('stg_retail__load_batches') }}
-    where is_live
+    {{ computed_batches() }}
 ),
 
 recompute_from as (

@@ -2,7 +2,7 @@
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
-    indexes=[{'columns': ['through_batch_id']}],
+    indexes=[{'columns': ['through_batch_id']}, {'columns': ['build_number']}],
 ) }}
 -- The invoice lines every mart is built from: the staged lines with their duplicate rank,
 -- minus the lines the duplicate rule (macro `is_dropped_duplicate`) leaves out, which
@@ -21,14 +21,7 @@ ranked as (
 ),
 
 batches as (
-    -- The live batches up to the last one ranked: what this run's rows are computed from.
-    select
-        max(batch_id) as through_batch_id,
-        count(*) as live_batch_count
-    from {{ ref('stg_retail__load_batches') }}
-    where
-        is_live
-        and batch_id <= (select max(all_ranked.batch_id) from {{ ref('int_invoice_lines_ranked') }} as all_ranked)
+    {{ computed_batches() }}
 ),
 
 invoice_lines as (

@@ -31,12 +31,7 @@ earlier as (
 ),
 
 batches as (
-    -- What this build's rows are computed from: the live batches (all ranked by now).
-    select
-        max(batch_id) as through_batch_id,
-        count(*) as live_batch_count
-    from {{ ref('stg_retail__load_batches') }}
-    where is_live
+    {{ computed_batches() }}
 ),
 
 this_build as (
