@@ -207,6 +207,35 @@ def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_pa
     assert warehouse.scalar("select count(*) from marts.dim_products where not is_product") == before
 
 
+def test_an_enforced_key_is_checked_by_the_database_not_read_again(warehouse, tmp_path):
+    """On PostgreSQL a mart's primary key is part of its table (enforced contract), so its
+    `unique` and `not_null` tests read nothing, and a build that repeats a key fails anyway."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "target", "logs", ".lgs*", "__pycache__", "*.egg-info", "site", "artifacts"))
+    env = dict(warehouse.env, LGS_PROJECT_DIR=str(project), DBT_TARGET_PATH=str(tmp_path / "target"))
+    dates = warehouse.scalar("select count(*) from marts.dim_dates")
+    model = project / "models" / "marts" / "core" / "dim_dates.sql"
+    text = model.read_text()
+    assert text.rstrip().endswith("select * from final")
+    model.write_text(text.rstrip() + "\nunion all\n(select * from final order by date_day limit 1)\n")
+    repeated = warehouse("build", "--select", "dim_dates", check=False, env=env)
+    assert repeated.returncode == 1 and "duplicate key value violates unique constraint" in repeated.stdout, \
+        repeated.stdout[-3000:]
+    assert "Marts NOT published" in repeated.stdout
+    assert warehouse.scalar("select count(*) from marts.dim_dates") == dates
+    # The key's tests read nothing; a column without a constraint is read as dbt's test does.
+    compiled = tmp_path / "compiled"
+    warehouse("dbt", "compile", "--target", "prod", "--select", "dim_dates", "fct_sales",
+              env=dict(warehouse.env, DBT_TARGET_PATH=str(compiled)))
+    tests = {path.name: path.read_text() for path in compiled.rglob("*.sql")}
+    for name in ("unique_dim_dates_date_day", "not_null_dim_dates_date_day", "unique_fct_sales_invoice_line_id"):
+        key_test = next(text for found, text in tests.items() if found.startswith(name))
+        assert "nothing to read" in key_test and "from" not in key_test, key_test
+    other = next(text for found, text in tests.items() if found.startswith("not_null_fct_sales_invoice_id"))
+    assert "from" in other and "nothing to read" not in other
+
+
 def test_a_dev_build_leaves_the_published_marts_untouched(warehouse):
     digest = ("select count(*), md5(string_agg(x::text, '|' order by x::text)) from marts.{} x")
     marts = ["fct_sales", "rfm_segments", "monthly_kpis"]
