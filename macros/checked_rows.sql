@@ -39,6 +39,16 @@
     cast({{ last_passed_build() + 1 }} as {{ dbt.type_bigint() }})
 {%- endmacro %}
 
+{#- The model a generic data test tests (its graph node), or none: at parse time, and for
+    a singular test. For macros that a test's SQL calls. -#}
+{% macro tested_model() -%}
+    {%- set test_node = context.get('model') -%}
+    {%- if not execute or not test_node or not test_node.attached_node -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(graph.nodes.get(test_node.attached_node)) }}
+{%- endmacro %}
+
 {#- dbt's `where` for data tests, plus: the tests of a model whose meta says
     `tests_read: unchecked_rows` read its rows above the last passed build. -#}
 {% macro default__get_where_subquery(relation) -%}
@@ -46,11 +56,9 @@
     {%- if config.get('where') -%}
         {%- do conditions.append('(' ~ config.get('where') ~ ')') -%}
     {%- endif -%}
-    {%- if execute and model.attached_node -%}
-        {%- set tested = graph.nodes.get(model.attached_node) -%}
-        {%- if tested and tested.config.meta.get('tests_read') == 'unchecked_rows' -%}
-            {%- do conditions.append('build_number > ' ~ last_passed_build()) -%}
-        {%- endif -%}
+    {%- set tested = tested_model() -%}
+    {%- if tested and tested.config.meta.get('tests_read') == 'unchecked_rows' -%}
+        {%- do conditions.append('build_number > ' ~ last_passed_build()) -%}
     {%- endif -%}
     {%- if conditions -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ conditions | join(' and ') ~ ') dbt_subquery') -%}

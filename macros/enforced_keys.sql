@@ -11,11 +11,7 @@
     a column constraint of that type, or a model-level one on exactly that column (for
     `not_null`, any primary key that includes the column). -#}
 {% macro enforced_by_contract(column_name, kinds) -%}
-    {%- if not execute or target.type != 'postgres' -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set test_node = context.get('model') -%}
-    {%- set tested = graph.nodes.get(test_node.attached_node) if test_node and test_node.attached_node else none -%}
+    {%- set tested = tested_model() if target.type == 'postgres' else none -%}
     {%- if tested is none or not tested.config.get('contract', {}).get('enforced') -%}
         {{ return(false) }}
     {%- endif -%}
