@@ -181,13 +181,18 @@ def test_campaign_lists_carry_recommendations(warehouse, tmp_path):
     assert "recommended_products" in header and "top_products" in header
 
 
+def _project_copy(lgs, folder: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the project to edit, and the environment that runs `lgs` on it."""
+    project = folder / "project"
+    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
+        ".git", ".venv*", "target", "logs", ".lgs*", "__pycache__", "*.egg-info", "site", "artifacts"))
+    return project, dict(lgs.env, LGS_PROJECT_DIR=str(project), DBT_TARGET_PATH=str(folder / "target"))
+
+
 def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_path):
     """Edit a rule macro in a copy of the project: the next plain `lgs build` (no
     --full-refresh) applies it to every line, old batches included."""
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".git", ".venv*", "target", "logs", ".lgs*", "__pycache__", "*.egg-info", "site", "artifacts"))
-    env = dict(warehouse.env, LGS_PROJECT_DIR=str(project), DBT_TARGET_PATH=str(tmp_path / "target"))
+    project, env = _project_copy(warehouse, tmp_path)
     before = warehouse.scalar("select count(*) from marts.dim_products where not is_product")
     assert before > 0
     macro = project / "macros" / "is_product_stock_code.sql"
@@ -210,10 +215,7 @@ def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_pa
 def test_an_enforced_key_is_checked_by_the_database_not_read_again(warehouse, tmp_path):
     """On PostgreSQL a mart's primary key is part of its table (enforced contract), so its
     `unique` and `not_null` tests read nothing, and a build that repeats a key fails anyway."""
-    project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".git", ".venv*", "target", "logs", ".lgs*", "__pycache__", "*.egg-info", "site", "artifacts"))
-    env = dict(warehouse.env, LGS_PROJECT_DIR=str(project), DBT_TARGET_PATH=str(tmp_path / "target"))
+    project, env = _project_copy(warehouse, tmp_path)
     dates = warehouse.scalar("select count(*) from marts.dim_dates")
     model = project / "models" / "marts" / "core" / "dim_dates.sql"
     text = model.read_text()

@@ -4,8 +4,9 @@ One generated sample, a second file of later lines and a file of bad lines are l
 engine with `lgs load --target X`. DuckDB builds after the first file and again after the
 others (so its incremental models add a batch); PostgreSQL and Spark (whose models are
 rebuilt whole) build once; each runs every data test, and its last build the unit tests too.
-Then every published mart and seed is compared with PostgreSQL's: keys, counts and text exactly, money to the cent, rates to 1e-9. The notebook-exact mode is compared the
-same way, and the loads' bookkeeping (read, loaded, rejected, and each reject's reason).
+Then every published mart and seed is compared with PostgreSQL's: keys, counts and text
+exactly, money to the cent, rates to 1e-9. The notebook-exact mode is compared the same way,
+and the loads' bookkeeping (read, loaded, rejected, and each reject's reason).
 """
 
 from __future__ import annotations
