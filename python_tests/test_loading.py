@@ -401,6 +401,29 @@ def test_typed_copy_renumbers_rows_after_skipped_ones(empty):
     assert rows == kept
 
 
+def test_typed_copy_finds_its_suspects_by_index_not_by_reading_the_batch_back(empty):
+    """After a typed COPY, the rows to read again (store.TYPED_ROW_IS_SUSPECT) are found through
+    a partial index the server fills as it writes the rows; an index of an earlier rule is
+    replaced, as the planner would not use it."""
+    import psycopg
+    from lgs.loading.store import SUSPECT_INDEX, TYPED_ROW_IS_SUSPECT, ensure_raw_schema
+
+    stale = f"{SUSPECT_INDEX}_earlier"
+    with psycopg.connect(empty.url, autocommit=True) as conn:
+        ensure_raw_schema(conn)
+        conn.execute(f"create index {stale} on raw.retail_transactions (batch_id) where quantity < 0")
+        ensure_raw_schema(conn)
+        indexes = [name for (name,) in conn.execute(
+            "select indexname from pg_indexes where schemaname = 'raw' and starts_with(indexname, %s)",
+            (SUSPECT_INDEX,))]
+        with conn.transaction():
+            conn.execute("set local enable_seqscan = off")
+            plan = "\n".join(line for (line,) in conn.execute(
+                f"explain select source_row from raw.retail_transactions where batch_id = 1 and {TYPED_ROW_IS_SUSPECT}"))
+    assert len(indexes) == 1 and indexes[0] != stale, indexes
+    assert indexes[0] in plan, plan
+
+
 def test_typed_copy_of_parquet_equals_the_landing_path_row_for_row(empty, tmp_path, monkeypatch):
     """Parquet on PostgreSQL 17+: rows Arrow can tell will not type are kept back, the others
     COPYed typed; the rows, numbers and reasons are the landing path's. A value the server

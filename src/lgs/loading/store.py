@@ -8,6 +8,7 @@ anyone until the commit, so a load killed at any point leaves the raw tables as 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +33,21 @@ def ensure_raw_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('lgs.raw_schema'))")
         conn.execute(ddl)
+        _ensure_suspect_index(conn)
+
+
+def _ensure_suspect_index(conn: psycopg.Connection) -> None:
+    """The index of typed rows a fast path must read again (TYPED_ROW_IS_SUSPECT): written as
+    the rows are, so a load finds its few suspects without reading its batch back. Named by
+    its predicate: a changed rule gets a new index (the old one is dropped), as the planner
+    only uses a partial index whose predicate is the query's."""
+    name = f"{SUSPECT_INDEX}_{hashlib.sha256(TYPED_ROW_IS_SUSPECT.encode()).hexdigest()[:8]}"
+    stale = conn.execute("select indexname from pg_indexes where schemaname = 'raw' and indexname like %s"
+                         " and indexname <> %s", (f"{SUSPECT_INDEX}_%", name)).fetchall()
+    for (old,) in stale:
+        conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(old)))
+    conn.execute(sql.SQL("create index if not exists {} on raw.retail_transactions (batch_id, source_row)"
+                         " where {}").format(sql.Identifier(name), sql.SQL(TYPED_ROW_IS_SUSPECT)))
 
 
 @dataclass
@@ -112,6 +128,8 @@ _NOT_A_NUMBER = "('NaN', 'Infinity', '-Infinity')"
 TYPED_ROW_IS_CLEAN = f"""trim(invoice) <> '' and trim(stock_code) <> ''
     and unit_price not in {_NOT_A_NUMBER}
     and (customer_id is null or (customer_id not in {_NOT_A_NUMBER} and customer_id = trunc(customer_id)))"""
+TYPED_ROW_IS_SUSPECT = f"({TYPED_ROW_IS_CLEAN}) is not true"
+SUSPECT_INDEX = "retail_transactions_suspect"
 
 _INSERT_COLUMNS = """batch_id, source_file, source_sheet, source_row, invoice, stock_code, description,
                 quantity, invoice_date, unit_price, customer_id, country"""

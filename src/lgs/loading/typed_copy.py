@@ -27,7 +27,7 @@ from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
 from lgs.loading.rules import arrow_known_date_format
-from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_CLEAN, Landing, type_landed_rows
+from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_SUSPECT, Landing, type_landed_rows
 
 MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
 ROW_COUNTER = "raw.load_source_row"  # the sequence the table's source_row default reads (schema.sql)
@@ -152,18 +152,19 @@ def _prepare(conn, batch_id: int, source_file: str) -> None:
 def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, not_copied: set[int],
                    suspects: frozenset[int] = frozenset()) -> tuple[int, int]:
     """The rows the copy did not type (`not_copied`), and the `suspects` and copied rows that
-    break a rule the server does not know (store.TYPED_ROW_IS_CLEAN), go through the landing
+    break a rule the server does not know (store.TYPED_ROW_IS_SUSPECT), go through the landing
     path's rules: removed from the batch, landed again as text and typed. (loaded, rejected)."""
-    # The batch's rows, appended last, are found by the BRIN index on batch_id (schema.sql)
-    # once it summarises their pages; and the planner is told to use it, as it would scan
-    # every batch while the table has no statistics yet (after a big load).
-    conn.execute("select brin_summarize_new_values('raw.retail_transactions_batch_brin')")
+    # Suspects the server typed are in a partial index (store.TYPED_ROW_IS_SUSPECT), which the
+    # planner is told to use: after a big load the table has no statistics yet.
     conn.execute("set local enable_seqscan = off")
     suspects = not_copied | suspects | {row for (row,) in conn.execute(
-        f"select source_row from raw.retail_transactions where batch_id = %s and ({TYPED_ROW_IS_CLEAN}) is not true",
+        f"select source_row from raw.retail_transactions where batch_id = %s and {TYPED_ROW_IS_SUSPECT}",
         (batch_id,))}
     removed = 0
     if suspects:
+        # The batch's rows, appended last, are found by the BRIN index on batch_id (schema.sql)
+        # once it summarises their pages.
+        conn.execute("select brin_summarize_new_values('raw.retail_transactions_batch_brin')")
         removed = conn.execute("delete from raw.retail_transactions where batch_id = %s and source_row = any(%s)",
                                (batch_id, sorted(suspects))).rowcount
     conn.execute("set local enable_seqscan to default")
