@@ -217,15 +217,15 @@ def build(args: tuple[str, ...]) -> None:
         _say("\n--unit-tests  run the unit tests too (left out by default, as in any production run)"
              "\nOther ARGS are dbt build's options: see `lgs dbt build --help`.")
         return
-    from lgs.dbt import production_build, run_dbt, shared_options, target_of, with_target
+    from lgs.dbt import dbt_session, production_build, shared_options, target_of, with_target
 
     args = with_target(production_build(args), "prod")
-    connection = _connection_for(target_of(args))
-    if not run_dbt(["source", "freshness", "--select", "source:retail", *shared_options(args)], connection):
-        raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"
-                       " var raw_freshness_error_days; nothing was built")
-    if not run_dbt(["build", *args], connection):
-        raise LgsError("dbt build failed: see the errors above; analysts still see the previous marts")
+    with dbt_session(args, _connection_for(target_of(args)), parse_once=True) as invoke:
+        if not invoke(["source", "freshness", "--select", "source:retail", *shared_options(args)]):
+            raise LgsError("raw data is stale (source freshness error, see above): load new data, or raise"
+                           " var raw_freshness_error_days; nothing was built")
+        if not invoke(["build", *args]):
+            raise LgsError("dbt build failed: see the errors above; analysts still see the previous marts")
 
 
 @cli.command(context_settings=_PASSTHROUGH, short_help="Run any dbt command on the warehouse.")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from lgs.database import Connection
@@ -133,7 +134,19 @@ def shared_options(args: Sequence[str]) -> list[str]:
 def run_dbt(args: Sequence[str], connection: Connection | None) -> bool:
     """Invoke dbt with `args`; True on success. The environment is set for the call only.
     `connection` is PostgreSQL's, None for a command on the duckdb or spark target."""
-    # The source tables must exist before dbt compiles anything that selects from them.
+    with dbt_session(args, connection) as invoke:
+        return invoke(args)
+
+
+@contextmanager
+def dbt_session(args: Sequence[str], connection: Connection | None,
+                parse_once: bool = False) -> Iterator[Callable[[Sequence[str]], bool]]:
+    """dbt ready for commands on the target of `args`: yields invoke(command) -> success.
+    The source tables are made first (they must exist before dbt compiles anything that
+    selects from them) and the environment is set for the session only. With `parse_once`,
+    the project is parsed once, with the --vars and --target of `args`, and every command of
+    the session reuses that manifest (each would otherwise parse it again); the commands must
+    then share those options (`shared_options`)."""
     engine = engine_of(target_of(args))
     if engine == "postgres":
         from lgs.loading.store import ensure_raw_schema
@@ -152,12 +165,22 @@ def run_dbt(args: Sequence[str], connection: Connection | None) -> bool:
     try:
         from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(for_target(args))
+        runner = dbtRunner()
+        if parse_once:
+            parsed = _checked(runner.invoke(["parse", *shared_options(args)]), ["parse"])
+            if not parsed.success:
+                raise LgsError("dbt could not parse the project: see the errors above; nothing was run")
+            runner = dbtRunner(manifest=parsed.result)
+        yield lambda command: bool(_checked(runner.invoke(for_target(command)), command).success)
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _checked(result, args: Sequence[str]):
+    """dbt's result of `args`, or a one-line LgsError when dbt raised."""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         # dbt's exceptions read "Runtime Error" then the reason on the next line: keep both.
         lines = [line.strip() for line in str(result.exception).strip().splitlines() if line.strip()]
         raise LgsError(f"dbt {' '.join(args[:1])} failed: {': '.join(lines[:2])}")
-    return bool(result.success)
+    return result
