@@ -99,7 +99,7 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
     the rows of a failed build stay unchecked, so every later build fails on them too."""
     passed = warehouse.scalar("select max(build_number) from marts.passed_builds")
     # A price with four decimals loads (raw keeps numbers exact) but breaks the rule that
-    # prices have at most three, tested on the deduplicated lines.
+    # prices have at most three, tested on the deduplicated lines (with their other column rules).
     price = [["598001", "22138", "BAKING SET", "2", "2011-12-08 11:00:00", "1.2345", "12345.0", "France"]]
     warehouse("load", "--allow-mixed", str(write_csv(tmp_path / "odd_price.csv", UCI_HEADER, price)))
     bad_batch = warehouse.scalar("select max(batch_id) from raw.load_batches")
@@ -107,7 +107,7 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
     # this build leaves alone).
     only_incremental = ("--select", "+passed_builds", "--indirect-selection", "cautious")
     failed = warehouse("build", *only_incremental, check=False)
-    assert failed.returncode == 1 and "FAIL 1 dbt_utils_expression_is_true_int_invoice_lines" in failed.stdout, \
+    assert failed.returncode == 1 and "FAIL 1 int_invoice_lines_deduplicated_column_rules" in failed.stdout, \
         failed.stdout[-3000:]
     # A clean day on top: its build computes only the day's rows, but the odd line is still
     # unchecked, so it fails again instead of passing over it.
@@ -115,12 +115,12 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
     warehouse("generate", "--lines", "300", "--seed", "23", "--out", str(day))
     warehouse("load", "--allow-mixed", str(day))
     again = warehouse("build", *only_incremental, check=False)
-    assert again.returncode == 1 and "FAIL 1 dbt_utils_expression_is_true_int_invoice_lines" in again.stdout
+    assert again.returncode == 1 and "FAIL 1 int_invoice_lines_deduplicated_column_rules" in again.stdout
     assert warehouse.scalar("select max(build_number) from marts.passed_builds") == passed
     # Removing the odd batch mends it: the models start again, and every row is checked.
     warehouse("unload", str(bad_batch))
     mended = warehouse("build", *only_incremental)
-    assert "PASS dbt_utils_expression_is_true_int_invoice_lines" in mended.stdout
+    assert "PASS int_invoice_lines_deduplicated_column_rules" in mended.stdout
     assert warehouse.scalar("select max(build_number) from marts.passed_builds") == passed + 1
     assert warehouse.query("select distinct build_number from intermediate.int_orders") == [(passed + 1,)]
     # What a passed build checked is not read again: an order spoiled by hand after it goes
