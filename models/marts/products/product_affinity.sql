@@ -7,25 +7,27 @@
 with
 
 order_products as (
-    select * from {{ ref('int_order_products') }}
+    select
+        invoice_id,
+        stock_code
+    from {{ ref('int_order_products') }}
     where is_placed
 ),
 
-basket_sizes as (
+sized_orders as (
     select
         invoice_id,
-        count(*) as product_count
+        stock_code,
+        count(*) over (partition by invoice_id) as product_count
     from order_products
-    group by invoice_id
 ),
 
 basket_products as (
     select
-        order_products.invoice_id,
-        order_products.stock_code
-    from order_products
-    inner join basket_sizes on order_products.invoice_id = basket_sizes.invoice_id
-    where basket_sizes.product_count <= {{ var('affinity_max_order_products') }}
+        invoice_id,
+        stock_code
+    from sized_orders
+    where product_count <= {{ var('affinity_max_order_products') }}
 ),
 
 basket_count as (
@@ -41,43 +43,55 @@ product_baskets as (
 ),
 
 frequent_products as (
-    -- A pair can only reach the minimum if each of its products does.
-    select basket_products.*
+    -- A pair can only reach the minimum if each of its products does. Numbered in stock-code
+    -- order, so the pairs below are counted on two numbers rather than two codes (a tenth of
+    -- the real data's baskets already make tens of millions of pairs to count).
+    select
+        stock_code,
+        baskets,
+        row_number() over (order by stock_code) as product_number
+    from product_baskets
+    where baskets >= {{ var('affinity_min_orders') }}
+),
+
+frequent_basket_products as (
+    select
+        basket_products.invoice_id,
+        frequent_products.product_number
     from basket_products
-    inner join product_baskets on basket_products.stock_code = product_baskets.stock_code
-    where product_baskets.baskets >= {{ var('affinity_min_orders') }}
+    inner join frequent_products on basket_products.stock_code = frequent_products.stock_code
 ),
 
 pairs as (
     select
-        product_a.stock_code as stock_code_a,
-        product_b.stock_code as stock_code_b,
+        product_a.product_number as product_number_a,
+        product_b.product_number as product_number_b,
         count(*) as orders_with_both
-    from frequent_products as product_a
-    inner join frequent_products as product_b
+    from frequent_basket_products as product_a
+    inner join frequent_basket_products as product_b
         on
             product_a.invoice_id = product_b.invoice_id
-            and product_a.stock_code < product_b.stock_code
-    group by product_a.stock_code, product_b.stock_code
+            and product_a.product_number < product_b.product_number
+    group by product_a.product_number, product_b.product_number
     having count(*) >= {{ var('affinity_min_orders') }}
 ),
 
 final as (
     select
-        pairs.stock_code_a,
-        pairs.stock_code_b,
+        product_a.stock_code as stock_code_a,
+        product_b.stock_code as stock_code_b,
         cast(pairs.orders_with_both as {{ dbt.type_int() }}) as orders_with_both,
-        cast(baskets_a.baskets as {{ dbt.type_int() }}) as orders_with_a,
-        cast(baskets_b.baskets as {{ dbt.type_int() }}) as orders_with_b,
+        cast(product_a.baskets as {{ dbt.type_int() }}) as orders_with_a,
+        cast(product_b.baskets as {{ dbt.type_int() }}) as orders_with_b,
         cast(basket_count.baskets as {{ dbt.type_int() }}) as baskets,
         cast(pairs.orders_with_both as {{ dbt.type_float() }}) / basket_count.baskets as support,  -- noqa: RF04
-        cast(pairs.orders_with_both as {{ dbt.type_float() }}) / baskets_a.baskets as confidence_a_to_b,
-        cast(pairs.orders_with_both as {{ dbt.type_float() }}) / baskets_b.baskets as confidence_b_to_a,
+        cast(pairs.orders_with_both as {{ dbt.type_float() }}) / product_a.baskets as confidence_a_to_b,
+        cast(pairs.orders_with_both as {{ dbt.type_float() }}) / product_b.baskets as confidence_b_to_a,
         cast(pairs.orders_with_both as {{ dbt.type_float() }}) * basket_count.baskets
-        / (cast(baskets_a.baskets as {{ dbt.type_float() }}) * baskets_b.baskets) as lift
+        / (cast(product_a.baskets as {{ dbt.type_float() }}) * product_b.baskets) as lift
     from pairs
-    inner join product_baskets as baskets_a on pairs.stock_code_a = baskets_a.stock_code
-    inner join product_baskets as baskets_b on pairs.stock_code_b = baskets_b.stock_code
+    inner join frequent_products as product_a on pairs.product_number_a = product_a.product_number
+    inner join frequent_products as product_b on pairs.product_number_b = product_b.product_number
     cross join basket_count
 )
 
