@@ -44,6 +44,25 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
+# CI's budget (issue 18): the PostgreSQL suite within 10 minutes, and the tests of the other
+# engines, the predictions and the browser within 5 more. The two share the workers, so each
+# part's share of the wall time is its summed test time over the number of workers.
+BEYOND_POSTGRES = ("test_engines.py", "test_predictions.py", "test_browser.py")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    parts = {"the PostgreSQL suite": 0.0, "engines, predictions and browser": 0.0}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) in ("setup", "call", "teardown"):
+                beyond = report.nodeid.split("::")[0].endswith(BEYOND_POSTGRES)
+                parts["engines, predictions and browser" if beyond else "the PostgreSQL suite"] += report.duration
+    workers = max(getattr(config.option, "numprocesses", None) or 1, 1)
+    terminalreporter.write_line(
+        f"test time by part, summed over {workers} worker(s) and divided by them: "
+        + ", ".join(f"{name} {seconds / workers / 60:.1f} min" for name, seconds in parts.items()))
+
+
 class Lgs:
     """Runs the CLI in a subprocess with the test environment."""
 
