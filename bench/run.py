@@ -189,10 +189,11 @@ def bench_load(runs: int) -> dict:
     def typed() -> dict:
         # What any one-transaction typed load costs at least: the server's typed COPY of the
         # same CSV into raw.retail_transactions, its lineage defaults filled, rolled back.
-        columns = "invoice, stock_code, description, quantity, invoice_date, unit_price, customer_id, country"
+        from lgs.loading.columns import COLUMN_ORDER
+
         return measure(psql_path(), "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-qAt", "-d", url(), "-c", "begin",
                        "-c", "select set_config('lgs.batch_id', '0', true), set_config('lgs.source_file', 'bench', true)",
-                       "-c", f"\\copy raw.retail_transactions ({columns}) from '{bare_path}'"
+                       "-c", f"\\copy raw.retail_transactions ({', '.join(COLUMN_ORDER)}) from '{bare_path}'"
                              " with (format csv, header true, on_error ignore)", "-c", "rollback")
 
     results = {}

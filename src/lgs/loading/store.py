@@ -42,12 +42,16 @@ def _ensure_suspect_index(conn: psycopg.Connection) -> None:
     its predicate: a changed rule gets a new index (the old one is dropped), as the planner
     only uses a partial index whose predicate is the query's."""
     name = f"{SUSPECT_INDEX}_{hashlib.sha256(TYPED_ROW_IS_SUSPECT.encode()).hexdigest()[:8]}"
-    stale = conn.execute("select indexname from pg_indexes where schemaname = 'raw' and indexname like %s"
-                         " and indexname <> %s", (f"{SUSPECT_INDEX}_%", name)).fetchall()
-    for (old,) in stale:
-        conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(old)))
-    conn.execute(sql.SQL("create index if not exists {} on raw.retail_transactions (batch_id, source_row)"
-                         " where {}").format(sql.Identifier(name), sql.SQL(TYPED_ROW_IS_SUSPECT)))
+    found = [index for (index,) in conn.execute(
+        "select indexname from pg_indexes where schemaname = 'raw' and indexname like %s", (f"{SUSPECT_INDEX}_%",))]
+    for old in found:
+        if old != name:
+            conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(old)))
+    # Every load and dbt command gets here: create only when missing, as even CREATE INDEX IF
+    # NOT EXISTS first locks the raw table, and would wait for a load in progress.
+    if name not in found:
+        conn.execute(sql.SQL("create index {} on raw.retail_transactions (batch_id, source_row) where {}").format(
+            sql.Identifier(name), sql.SQL(TYPED_ROW_IS_SUSPECT)))
 
 
 @dataclass
