@@ -213,8 +213,9 @@ def test_changed_rule_macro_changes_the_rows_on_the_next_build(warehouse, tmp_pa
 
 
 def test_an_enforced_key_is_checked_by_the_database_not_read_again(warehouse, tmp_path):
-    """On PostgreSQL a mart's primary key is part of its table (enforced contract), so its
-    `unique` and `not_null` tests read nothing, and a build that repeats a key fails anyway."""
+    """On PostgreSQL a mart's primary key and not-null columns are part of its table (enforced
+    contract), so their `unique` and `not_null` tests read nothing, and a build that repeats a
+    key fails anyway."""
     project, env = _project_copy(warehouse, tmp_path)
     dates = warehouse.scalar("select count(*) from marts.dim_dates")
     model = project / "models" / "marts" / "core" / "dim_dates.sql"
@@ -226,16 +227,23 @@ def test_an_enforced_key_is_checked_by_the_database_not_read_again(warehouse, tm
         repeated.stdout[-3000:]
     assert "Marts NOT published" in repeated.stdout
     assert warehouse.scalar("select count(*) from marts.dim_dates") == dates
-    # The key's tests read nothing; a column without a constraint is read as dbt's test does.
+    # The tests of enforced keys and not-null columns read nothing; a model without an
+    # enforced contract is read as dbt's tests do.
     compiled = tmp_path / "compiled"
-    warehouse("dbt", "compile", "--target", "prod", "--select", "dim_dates", "fct_sales",
+    warehouse("dbt", "compile", "--target", "prod", "--select", "dim_dates", "fct_sales", "int_invoice_lines_ranked",
               env=dict(warehouse.env, DBT_TARGET_PATH=str(compiled)))
     tests = {path.name: path.read_text() for path in compiled.rglob("*.sql")}
-    for name in ("unique_dim_dates_date_day", "not_null_dim_dates_date_day", "unique_fct_sales_invoice_line_id"):
+    for name in ("unique_dim_dates_date_day", "not_null_dim_dates_date_day", "unique_fct_sales_invoice_line_id",
+                 "not_null_fct_sales_invoice_id"):
         key_test = next(text for found, text in tests.items() if found.startswith(name))
         assert "nothing to read" in key_test and "from" not in key_test, key_test
-    other = next(text for found, text in tests.items() if found.startswith("not_null_fct_sales_invoice_id"))
+    other = next(text for found, text in tests.items() if found.startswith("not_null_int_invoice_lines_ranked_invoice_line_id"))
     assert "from" in other and "nothing to read" not in other
+    # The not-null columns whose tests read nothing are NOT NULL in the published table.
+    not_null = {row[0] for row in warehouse.query(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'marts' and table_name = 'fct_sales' and is_nullable = 'NO'")}
+    assert {"invoice_line_id", "invoice_id", "stock_code", "customer_id", "invoice_date", "line_amount"} <= not_null
 
 
 def test_a_dev_build_leaves_the_published_marts_untouched(warehouse):

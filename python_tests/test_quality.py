@@ -71,3 +71,23 @@ def test_every_public_mart_has_an_enforced_contract_and_tested_key(documented):
             assert {"not_null"} <= {t["test_metadata"]["name"] for t in mart_tests if t.get("column_name") == column}, \
                 (mart["name"], column)
             assert any(k["type"] == "not_null" for k in mart["columns"][column]["constraints"]), (mart["name"], column)
+
+
+def test_every_not_null_test_of_a_public_mart_is_a_not_null_column(documented):
+    """The database enforces what a mart's `not_null` tests require (their tests then read
+    nothing on PostgreSQL, macros/enforced_keys.sql): a test without its constraint would
+    read the whole table on every build."""
+    manifest = json.loads((Path(documented.env["DBT_TARGET_PATH"]) / "manifest.json").read_text())
+    marts = {n["unique_id"]: n for n in manifest["nodes"].values()
+             if n["resource_type"] == "model" and n["schema"] == "marts" and n["access"] == "public"}
+    checked = 0
+    for test in manifest["nodes"].values():
+        if test["resource_type"] != "test" or (test.get("test_metadata") or {}).get("name") != "not_null":
+            continue
+        mart = marts.get(test.get("attached_node"))
+        if mart is None:
+            continue
+        kinds = {k["type"] for k in mart["columns"][test["column_name"]]["constraints"]}
+        assert kinds & {"not_null", "primary_key"}, (mart["name"], test["column_name"])
+        checked += 1
+    assert checked >= 40
