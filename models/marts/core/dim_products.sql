@@ -3,7 +3,7 @@
 with
 
 invoice_lines as (
-    -- Only the columns used: this is read twice, so it is kept narrow.
+    -- Only the columns used.
     select
         stock_code,
         description,
@@ -17,14 +17,25 @@ invoice_lines as (
     from {{ ref('int_invoice_lines_deduplicated') }}
 ),
 
-description_counts as (
+per_description as (
+    -- One pass over the lines: per code and description (no description included), what
+    -- both the current description and the code's figures are rolled up from.
     select
         stock_code,
         description,
         count(*) as times_used,
-        max(invoiced_at) as last_used_at
+        max(invoiced_at) as last_used_at,
+        max(case when is_product then 1 else 0 end) as is_product_flag,
+        min(case when is_priced_sale then unit_price end) as min_unit_price,
+        max(case when is_priced_sale then unit_price end) as max_unit_price,
+        sum(case when is_priced_sale then unit_price end) as priced_sale_price_sum,
+        count(case when is_priced_sale then 1 end) as priced_sale_line_count,
+        min(case when is_sale then invoiced_at end) as first_sold_at,
+        max(case when is_sale then invoiced_at end) as last_sold_at,
+        count(case when is_sale then 1 end) as sale_line_count,
+        sum(case when is_sale then quantity else 0 end) as units_sold,
+        sum(case when is_sale then line_amount else 0 end) as gross_revenue
     from invoice_lines
-    where description is not null
     group by stock_code, description
 ),
 
@@ -36,22 +47,24 @@ current_description as (
             partition by stock_code
             order by times_used desc, last_used_at desc, description asc
         ) as preference
-    from description_counts
+    from per_description
+    where description is not null
 ),
 
 per_code as (
     select
         stock_code,
-        max(case when is_product then 1 else 0 end) as is_product_flag,
-        min(case when is_priced_sale then unit_price end) as min_unit_price,
-        max(case when is_priced_sale then unit_price end) as max_unit_price,
-        avg(case when is_priced_sale then unit_price end) as avg_unit_price,
-        min(case when is_sale then invoiced_at end) as first_sold_at,
-        max(case when is_sale then invoiced_at end) as last_sold_at,
-        count(case when is_sale then 1 end) as sale_line_count,
-        sum(case when is_sale then quantity else 0 end) as units_sold,
-        sum(case when is_sale then line_amount else 0 end) as gross_revenue
-    from invoice_lines
+        max(is_product_flag) as is_product_flag,
+        min(min_unit_price) as min_unit_price,
+        max(max_unit_price) as max_unit_price,
+        -- The mean price of the priced sale lines.
+        sum(priced_sale_price_sum) / nullif(sum(priced_sale_line_count), 0) as avg_unit_price,
+        min(first_sold_at) as first_sold_at,
+        max(last_sold_at) as last_sold_at,
+        sum(sale_line_count) as sale_line_count,
+        sum(units_sold) as units_sold,
+        sum(gross_revenue) as gross_revenue
+    from per_description
     group by stock_code
 ),
 
