@@ -1,5 +1,5 @@
 {#- Pre-hook of an incremental model that holds business rules (`int_invoice_lines_deduplicated`
-    by load batch, `int_orders` and `int_order_products` by invoice, `int_customers_rfm_history` by month), whose rows carry `definitions_hash`,
+    by load batch, `int_orders` and `int_order_products` by invoice, `int_customer_products` by customer, `int_customers_rfm_history` by month), whose rows carry `definitions_hash`,
     `through_batch_id` and `live_batch_count`: empty it, so the run computes it all again,
     when the definitions changed since it was built (macro definitions_fingerprint) or a
     batch it was built from is no longer live in raw (`lgs load --replace`, `lgs unload`):

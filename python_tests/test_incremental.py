@@ -23,7 +23,7 @@ BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash", "buil
 def _snapshot(lgs) -> dict[str, tuple]:
     tables = [f"marts.{m}" for m in MARTS] + ["intermediate.int_invoice_lines_ranked",
                                               "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders",
-                                              "intermediate.int_order_products"]
+                                              "intermediate.int_order_products", "intermediate.int_customer_products"]
     snapshot = {}
     for table in tables:
         schema, name = table.split(".")
@@ -62,12 +62,27 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     rows += [[invoice if n < 5 else f"4{n:05d}", code, text, str(quantity),
               "2009-12-02 10:00:17" if n >= 5 else "2009-12-01 11:00:17", str(price), str(customer), country]
              for n, (invoice, code, text, quantity, price, customer, country) in enumerate(sold[20:])]
+    # A late line that moves an order to another customer (the highest number on an order's
+    # lines is its customer): the customer it had, who bought nothing else (and now cancels
+    # a line of it, so stays a customer), leaves what customers bought; the new one joins it.
+    moved = lgs.query("select invoice, stock_code, description, quantity, unit_price, customer_id, country"
+                      " from raw.retail_transactions where invoice ~ '^[0-9]' and stock_code ~ '^[0-9]'"
+                      " and quantity > 0 and unit_price > 0 and customer_id in (select customer_id"
+                      " from raw.retail_transactions group by customer_id having count(distinct invoice) = 1)"
+                      " order by source_row limit 1")[0]
+    rows.append([moved[0], moved[1], moved[2], str(moved[3]), "2009-12-01 11:00:17", str(moved[4]), "99999", moved[6]])
+    rows.append([f"C{moved[0]}", moved[1], moved[2], str(-moved[3]), "2011-12-09 09:00:17", str(moved[4]), str(moved[5]),
+                 moved[6]])
+    left = lgs.scalar("select count(*) from intermediate.int_customer_products where customer_id = %s", (moved[5],))
+    assert left > 0
     corrections = write_csv(tmp_path / "corrections.csv", UCI_HEADER, rows)
     # Hand-written corrections beside generated sample data: mixed on purpose.
     lgs("load", "--allow-mixed", str(day), str(corrections))
     added = lgs.scalar("select count(*) from raw.retail_transactions where source_file in ('day.csv', 'corrections.csv')")
     built = lgs("build").stdout
     assert _inserted(built) == added
+    customers = "select count(*) from intermediate.int_customer_products where customer_id = %s"
+    assert lgs.scalar(customers, (moved[5],)) == 0 and lgs.scalar(customers, (99999,)) == left
     # The lines every mart is built from: only the new batches' lines that are not copies.
     copies = lgs.scalar("select count(*) from marts.dropped_duplicate_lines where source_file in ('day.csv', 'corrections.csv')")
     assert _inserted(built, "int_invoice_lines_deduplicated") == added - copies
@@ -98,7 +113,7 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     # The replaced batch and every later one are ranked again: corrections, the re-sent day
     # and the day's new batch.
     built = lgs("build").stdout
-    assert _inserted(built) == 40 + 1500 + 1500
+    assert _inserted(built) == 42 + 1500 + 1500
     # The lines every mart is built from start again: a removed batch's lines are gone.
     assert _inserted(built, "int_invoice_lines_deduplicated") == lgs.scalar("select count(*) from marts.fct_sales")
     assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'day_resent.csv'") > 0
@@ -117,7 +132,7 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     full = _snapshot(lgs)
     assert incremental == full, {t: (incremental[t], full[t]) for t in full if incremental[t] != full[t]}
     # And the marts really changed with the corrections: the late lines moved December 2009.
-    assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'corrections.csv'") == 40
+    assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'corrections.csv'") == 42
 
 
 def test_changed_rule_rebuilds_incremental_models(lgs, tmp_path):

@@ -1,22 +1,87 @@
+{{ config(
+    materialized=incremental_or_table(),
+    incremental_strategy='delete+insert',
+    unique_key='customer_id',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_stale_history() }}",
+    post_hook="{% if is_incremental() %}delete from {{ this }} where customer_id not in (select bought.customer_id"
+        ~ " from {{ ref('int_order_products') }} as bought where bought.is_purchase and bought.customer_id is not null)"
+        ~ "{% endif %}",
+    indexes=[{'columns': ['customer_id']}, {'columns': ['build_number']}],
+) }}
+-- depends_on: {{ ref('int_invoice_lines_deduplicated') }}
 -- One row per customer and product they bought on a purchase: how many purchases had it,
 -- the quantity and the spend. Campaign lists rank a customer's products from here, and the
 -- recommendations leave these products out.
+-- Incremental by customer: a run computes again, from all their purchases, the customers of
+-- the orders `int_order_products` computed again since the last run, and keeps the others.
+-- Those customers are every customer on those orders' lines: an order's customer is one of
+-- its lines' customers, so a late line that moves an order to another customer names the
+-- customer it left as well as the one it joined. A customer left without any purchase loses
+-- their rows (post-hook). Like the models it reads, it starts again from nothing (pre-hook
+-- forget_stale_history) when the definitions change or a batch it was built from is removed.
 with
+
+{% if is_incremental() -%}
+    touched_orders as (
+        -- The orders computed again since the last run.
+        select distinct invoice_id
+        from {{ ref('int_order_products') }}
+        where through_batch_id > {{ held_through_batch() }}
+    ),
+
+    touched_customers as (
+        select distinct customer_id
+        from {{ ref('int_invoice_lines_deduplicated') }}
+        where
+            invoice_id in (select touched_orders.invoice_id from touched_orders)
+            and customer_id is not null
+    ),
+{%- endif %}
 
 order_products as (
     select * from {{ ref('int_order_products') }}
-    where is_purchase
+    where
+        is_purchase
+        {% if is_incremental() -%}
+            and customer_id in (select touched_customers.customer_id from touched_customers)
+        {%- endif %}
+),
+
+batches as (
+    -- What the rows are computed from: the order products' latest bookkeeping.
+    select
+        through_batch_id,
+        live_batch_count
+    from {{ ref('int_order_products') }}
+    order by through_batch_id desc
+    limit 1
+),
+
+per_product as (
+    select
+        customer_id,
+        stock_code,
+        count(*) as purchase_count,
+        sum(quantity) as quantity,
+        sum(amount) as spend
+    from order_products
+    group by customer_id, stock_code
 ),
 
 final as (
     select
-        customer_id,
-        stock_code,
-        cast(count(*) as {{ dbt.type_int() }}) as purchase_count,
-        cast(sum(quantity) as {{ dbt.type_int() }}) as quantity,
-        cast(sum(amount) as {{ type_money() }}) as spend
-    from order_products
-    group by customer_id, stock_code
+        per_product.customer_id,
+        per_product.stock_code,
+        cast(per_product.purchase_count as {{ dbt.type_int() }}) as purchase_count,
+        cast(per_product.quantity as {{ dbt.type_int() }}) as quantity,
+        cast(per_product.spend as {{ type_money() }}) as spend,
+        batches.through_batch_id,
+        batches.live_batch_count,
+        {{ current_definitions_hash() }} as definitions_hash,
+        {{ this_build_number() }} as build_number
+    from per_product
+    cross join batches
 )
 
 select * from final

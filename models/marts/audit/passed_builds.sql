@@ -1,8 +1,10 @@
 -- depends_on: {{ ref('int_order_products') }}
+-- depends_on: {{ ref('int_customer_products') }}
 -- depends_on: {{ ref('int_customers_rfm_history') }}
 -- One row per build whose incremental models passed every data test: the builds before
--- this one (as published) and this one. A descendant of all four (`int_order_products`
--- follows `int_orders`, which follows `int_invoice_lines_deduplicated`), so `dbt build`
+-- this one (as published) and this one. A descendant of all five (`int_customer_products`
+-- follows `int_order_products`, which follows `int_orders`, which follows
+-- `int_invoice_lines_deduplicated`), so `dbt build`
 -- skips it when one of their tests fails, and the build adds no row; on prod it is published
 -- with the other marts only when the whole build passed. The incremental models stamp the rows they
 -- compute with the number this build gets, and their tests read only rows above the last
