@@ -68,3 +68,24 @@
 {% macro current_definitions_hash() -%}
     cast('{{ definitions_fingerprint() }}' as {{ dbt.type_string() }})
 {%- endmacro %}
+
+{#- The body of a CTE with one row: the latest bookkeeping (`through_batch_id`,
+    `live_batch_count`) of the rule-holding model `relation` a model computes from. -#}
+{% macro latest_bookkeeping(relation) -%}
+    select
+        through_batch_id,
+        live_batch_count
+    from {{ relation }}
+    order by through_batch_id desc
+    limit 1
+{%- endmacro %}
+
+{#- The bookkeeping columns a rule-holding model stores on each row it computes: what it was
+    computed from (`through_batch_id`, `live_batch_count` of the relation or CTE
+    `computed_from`), the definitions' fingerprint and the build's number. -#}
+{% macro bookkeeping_columns(computed_from) -%}
+    {{ computed_from }}.through_batch_id,
+    {{ computed_from }}.live_batch_count,
+    {{ current_definitions_hash() }} as definitions_hash,
+    {{ this_build_number() }} as build_number
+{%- endmacro %}

@@ -50,12 +50,7 @@ order_products as (
 
 batches as (
     -- What the rows are computed from: the order products' latest bookkeeping.
-    select
-        through_batch_id,
-        live_batch_count
-    from {{ ref('int_order_products') }}
-    order by through_batch_id desc
-    limit 1
+    {{ latest_bookkeeping(ref('int_order_products')) }}
 ),
 
 per_product as (
@@ -76,10 +71,7 @@ final as (
         cast(per_product.purchase_count as {{ dbt.type_int() }}) as purchase_count,
         cast(per_product.quantity as {{ dbt.type_int() }}) as quantity,
         cast(per_product.spend as {{ type_money() }}) as spend,
-        batches.through_batch_id,
-        batches.live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash,
-        {{ this_build_number() }} as build_number
+        {{ bookkeeping_columns('batches') }}
     from per_product
     cross join batches
 )

@@ -98,10 +98,7 @@ final as (
         rfm_scored.m_score,
         rfm_scored.rfm_code,
         rfm_scored.last_purchase_at,
-        batches.through_batch_id,
-        batches.live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash,
-        {{ this_build_number() }} as build_number
+        {{ bookkeeping_columns('batches') }}
     from rfm_scored
     inner join month_ends on rfm_scored.rfm_as_of = month_ends.rfm_as_of
     cross join batches

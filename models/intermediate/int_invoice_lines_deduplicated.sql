@@ -37,10 +37,7 @@ final as (
         ranked.duplicate_rank,
         ranked.original_invoice_line_id,
         ranked.duplicate_rank > 1 as is_exact_duplicate,
-        batches.through_batch_id,
-        batches.live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash,
-        {{ this_build_number() }} as build_number
+        {{ bookkeeping_columns('batches') }}
     from invoice_lines
     inner join ranked
         on invoice_lines.invoice_line_id = ranked.invoice_line_id

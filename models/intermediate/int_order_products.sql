@@ -42,10 +42,7 @@ final as (
         orders.order_month,
         cast(sum(lines.quantity) as {{ dbt.type_int() }}) as quantity,
         cast(sum(lines.line_amount) as {{ type_money() }}) as amount,
-        orders.through_batch_id,
-        orders.live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash,
-        {{ this_build_number() }} as build_number
+        {{ bookkeeping_columns('orders') }}
     from lines
     inner join orders on lines.invoice_id = orders.invoice_id
     group by

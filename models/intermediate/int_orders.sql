@@ -32,12 +32,7 @@ invoice_lines as (
 
 batches as (
     -- What the lines are computed from: the deduplicated lines' latest bookkeeping.
-    select
-        through_batch_id,
-        live_batch_count
-    from {{ ref('int_invoice_lines_deduplicated') }}
-    order by through_batch_id desc
-    limit 1
+    {{ latest_bookkeeping(ref('int_invoice_lines_deduplicated')) }}
 ),
 
 per_invoice as (
@@ -107,10 +102,7 @@ final as (
         case
             when is_placed and not is_guest and has_priced_sale_line = 1 then priced_sale_amount
         end as purchase_amount,
-        through_batch_id,
-        live_batch_count,
-        {{ current_definitions_hash() }} as definitions_hash,
-        {{ this_build_number() }} as build_number
+        {{ bookkeeping_columns('classified') }}
     from classified
 )
 
