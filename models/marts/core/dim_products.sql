@@ -18,8 +18,9 @@ invoice_lines as (
 ),
 
 per_description as (
-    -- One pass over the lines: per code and description (no description included), what
-    -- both the current description and the code's figures are rolled up from.
+    -- One pass over the lines: per code and description (lines without a description too,
+    -- as a group of their own), what both the current description and the code's figures
+    -- are rolled up from.
     select
         stock_code,
         description,
