@@ -2,7 +2,7 @@
 
     The incremental models that hold business rules (`int_invoice_lines_deduplicated`,
     `int_orders`, `int_order_products`, `int_customer_products`,
-    `int_customers_rfm_history`) stamp each row they
+    `int_customers_rfm_history`, `int_product_descriptions`, `int_product_pairs`) stamp each row they
     compute with `build_number`: one more than the last passed build (the mart
     `passed_builds`, which a build adds a row to only when every test of these models passed,
     and which is published with the other marts). A row whose number is not above the last

@@ -1,5 +1,6 @@
 {#- Pre-hook of an incremental model that holds business rules (`int_invoice_lines_deduplicated`
-    by load batch, `int_orders` and `int_order_products` by invoice, `int_customer_products` by customer, `int_customers_rfm_history` by month), whose rows carry `definitions_hash`,
+    by load batch, `int_orders` and `int_order_products` by invoice, `int_customer_products` by customer, `int_customers_rfm_history` by month,
+    `int_product_descriptions` by stock code, `int_product_pairs` by pair), whose rows carry `definitions_hash`,
     `through_batch_id` and `live_batch_count`: empty it, so the run computes it all again,
     when the definitions changed since it was built (macro definitions_fingerprint) or a
     batch it was built from is no longer live in raw (`lgs load --replace`, `lgs unload`):
@@ -41,6 +42,28 @@
                     from {{ source('retail', 'load_batches') }} as batches
                     where batches.status = 'loaded' and batches.batch_id <= latest.through_batch_id
                 )
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Second pre-hook of a model that adds what new orders bring to counts it holds
+    (`int_product_pairs`): empty it, so the run counts everything again, when an order
+    computed again since the last run (`int_order_products`) has lines from the batches the
+    model already covers. Such an order was counted as it was then; its new lines change
+    it, and the old count cannot be taken back. New orders, the usual case, are only added. -#}
+{% macro forget_if_counted_orders_grew() -%}
+    {%- if not is_incremental() -%}
+        select 1
+    {%- else -%}
+        delete from {{ this }}
+        where exists (
+            select 1
+            from {{ ref('int_order_products') }} as recomputed
+            inner join {{ ref('int_invoice_lines_deduplicated') }} as earlier
+                on recomputed.invoice_id = earlier.invoice_id
+            where
+                recomputed.through_batch_id > {{ held_through_batch() }}
+                and earlier.batch_id <= {{ held_through_batch() }}
         )
     {%- endif -%}
 {%- endmacro %}

@@ -23,7 +23,8 @@ BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash", "buil
 def _snapshot(lgs) -> dict[str, tuple]:
     tables = [f"marts.{m}" for m in MARTS] + ["intermediate.int_invoice_lines_ranked",
                                               "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders",
-                                              "intermediate.int_order_products", "intermediate.int_customer_products"]
+                                              "intermediate.int_order_products", "intermediate.int_customer_products",
+                                              "intermediate.int_product_descriptions", "intermediate.int_product_pairs"]
     snapshot = {}
     for table in tables:
         schema, name = table.split(".")
@@ -51,9 +52,26 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     lgs("load", str(base))
     lgs("build")
 
+    # A day of new invoices only: the pair counts take its baskets' pairs by addition (only
+    # the pairs it holds are written), and still equal a count of every basket.
+    lgs("generate", "--lines", "600", "--seed", "33", "--out", str(tmp_path / "new_day.csv"))
+    lgs("load", "--allow-mixed", str(tmp_path / "new_day.csv"))
+    built = lgs("build").stdout
+    pairs = lgs.scalar("select count(*) from intermediate.int_product_pairs")
+    assert 0 < _inserted(built, "int_product_pairs") < pairs / 2
+    assert 0 < _inserted(built, "int_product_descriptions") < lgs.scalar(
+        "select count(*) from intermediate.int_product_descriptions")
+    recount = lgs.query(
+        "with baskets as (select invoice_id, stock_code from intermediate.int_order_products where is_basket)"
+        " select a.stock_code, b.stock_code, count(*) from baskets a join baskets b"
+        " on a.invoice_id = b.invoice_id and a.stock_code <= b.stock_code group by 1, 2 order by 1, 2")
+    assert recount == lgs.query("select stock_code_a, stock_code_b, orders_with_both"
+                                " from intermediate.int_product_pairs order by 1, 2")
+
     # A new day, plus late lines and cancellations of invoices already in the marts.
     sold = lgs.query("select invoice, stock_code, description, quantity, unit_price, customer_id, country"
-                     " from raw.retail_transactions where invoice ~ '^[0-9]' and customer_id is not null"
+                     " from raw.retail_transactions where source_file = 'base.csv' and invoice ~ '^[0-9]'"
+                     " and customer_id is not null"
                      " and quantity > 0 order by source_row limit 40")
     rows = [[f"C{invoice}", code, text, str(-quantity), "2011-12-09 09:00:00", str(price), str(customer), country]
             for invoice, code, text, quantity, price, customer, country in sold[:20]]
@@ -66,7 +84,8 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     # lines is its customer): the customer it had, who bought nothing else (and now cancels
     # a line of it, so stays a customer), leaves what customers bought; the new one joins it.
     moved = lgs.query("select invoice, stock_code, description, quantity, unit_price, customer_id, country"
-                      " from raw.retail_transactions where invoice ~ '^[0-9]' and stock_code ~ '^[0-9]'"
+                      " from raw.retail_transactions where source_file = 'base.csv' and invoice ~ '^[0-9]'"
+                      " and stock_code ~ '^[0-9]'"
                       " and quantity > 0 and unit_price > 0 and customer_id in (select customer_id"
                       " from raw.retail_transactions group by customer_id having count(distinct invoice) = 1)"
                       " order by source_row limit 1")[0]
@@ -96,6 +115,8 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
         " from marts.fct_sales where source_file in ('day.csv', 'corrections.csv'))")
     assert lgs.scalar("select count(*) from marts.fct_sales where source_file = 'corrections.csv'"
                       " and invoice_id in (select invoice_id from marts.fct_sales where source_file = 'base.csv')") > 0
+    # Late lines of orders already counted: the pair counts start again and count every basket.
+    assert _inserted(built, "int_product_pairs") == lgs.scalar("select count(*) from intermediate.int_product_pairs")
 
     # The same day's file sent again (re-exported: other bytes, same lines) is all duplicates.
     resent = tmp_path / "day_resent.csv"
@@ -105,6 +126,7 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     built = lgs("build").stdout
     assert _inserted(built) == 1500 and _inserted(built, "int_invoice_lines_deduplicated") == 0
     assert _inserted(built, "int_orders") == 0 and _inserted(built, "int_order_products") == 0
+    assert _inserted(built, "int_product_pairs") == 0 and _inserted(built, "int_product_descriptions") == 0
     assert lgs.scalar("select count(*) from marts.fct_sales") == facts_before
 
     # Replacing the first day's batch: its lines now come after the re-sent copy, so the

@@ -8,8 +8,11 @@
 ) }}
 -- One row per order and product bought on it: the products of the glossary (no postage,
 -- fees or adjustments) on the order's sale lines at a positive price, with whether the order
--- is placed and a purchase (`int_orders`). What a customer bought (`int_customer_products`)
--- and which products go together (`product_affinity`, placed orders) are counted from here.
+-- is placed and a purchase (`int_orders`), and whether it is a basket: a placed order of at
+-- most var `affinity_max_order_products` different products (bigger orders are wholesale
+-- restocks whose pairs say little about what goes together). What a customer bought
+-- (`int_customer_products`) and which products go together (`int_product_pairs`, baskets)
+-- are counted from here.
 -- Incremental by invoice, like `int_orders`: a run computes again, from all their lines, the
 -- orders `int_orders` computed again since, and keeps the others. Every order is kept, placed
 -- or not, so an order's rows are always replaced whole: its lines only ever grow, and a
@@ -32,7 +35,7 @@ lines as (
         {%- endif %}
 ),
 
-final as (
+order_products as (
     select
         lines.invoice_id,
         lines.stock_code,
@@ -48,6 +51,25 @@ final as (
     group by
         lines.invoice_id, lines.stock_code, orders.customer_id, orders.is_placed, orders.is_purchase,
         orders.order_month, orders.through_batch_id, orders.live_batch_count
+),
+
+final as (
+    select
+        invoice_id,
+        stock_code,
+        customer_id,
+        is_placed,
+        is_purchase,
+        -- An order's rows are computed together, so its product count is whole here.
+        is_placed and count(*) over (partition by invoice_id) <= {{ var('affinity_max_order_products') }} as is_basket,
+        order_month,
+        quantity,
+        amount,
+        through_batch_id,
+        live_batch_count,
+        definitions_hash,
+        build_number
+    from order_products
 )
 
 select * from final

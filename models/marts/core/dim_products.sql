@@ -2,42 +2,10 @@
 -- recent), whether it is a product, price statistics over sale lines and when it sold.
 with
 
-invoice_lines as (
-    -- Only the columns used.
-    select
-        stock_code,
-        description,
-        invoiced_at,
-        is_product,
-        is_sale,
-        is_priced_sale,
-        unit_price,
-        quantity,
-        line_amount
-    from {{ ref('int_invoice_lines_deduplicated') }}
-),
-
 per_description as (
-    -- One pass over the lines: per code and description (lines without a description too,
-    -- as a group of their own), what both the current description and the code's figures
-    -- are rolled up from.
-    select
-        stock_code,
-        description,
-        count(*) as times_used,
-        max(invoiced_at) as last_used_at,
-        max(case when is_product then 1 else 0 end) as is_product_flag,
-        min(case when is_priced_sale then unit_price end) as min_unit_price,
-        max(case when is_priced_sale then unit_price end) as max_unit_price,
-        sum(case when is_priced_sale then unit_price end) as priced_sale_price_sum,
-        count(case when is_priced_sale then 1 end) as priced_sale_line_count,
-        min(case when is_sale then invoiced_at end) as first_sold_at,
-        max(case when is_sale then invoiced_at end) as last_sold_at,
-        count(case when is_sale then 1 end) as sale_line_count,
-        sum(case when is_sale then quantity else 0 end) as units_sold,
-        sum(case when is_sale then line_amount else 0 end) as gross_revenue
-    from invoice_lines
-    group by stock_code, description
+    -- Per code and description (lines without a description as a group of their own), what
+    -- both the current description and the code's figures are rolled up from.
+    select * from {{ ref('int_product_descriptions') }}
 ),
 
 current_description as (
