@@ -7,7 +7,7 @@
     post_hook="{% if is_incremental() %}delete from {{ this }} where customer_id not in (select bought.customer_id"
         ~ " from {{ ref('int_order_products') }} as bought where bought.is_purchase and bought.customer_id is not null)"
         ~ "{% endif %}",
-    indexes=[{'columns': ['customer_id']}, {'columns': ['build_number']}],
+    indexes=[{'columns': ['customer_id']}, {'columns': ['through_batch_id']}, {'columns': ['build_number']}],
 ) }}
 -- depends_on: {{ ref('int_invoice_lines_deduplicated') }}
 -- One row per customer and product they bought on a purchase: how many purchases had it,

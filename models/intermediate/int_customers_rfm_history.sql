@@ -4,6 +4,7 @@
     unique_key='month_end',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
+    indexes=[{'columns': ['through_batch_id']}],
 ) }}
 -- depends_on: {{ ref('int_invoice_lines_deduplicated') }}
 -- Each customer's RFM scores as of each month end, from the purchases up to that day only,

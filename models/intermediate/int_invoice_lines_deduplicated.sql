@@ -2,7 +2,7 @@
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
-    indexes=[{'columns': ['through_batch_id']}, {'columns': ['build_number']}],
+    indexes=[{'columns': ['through_batch_id']}, {'columns': ['invoice_id']}, {'columns': ['build_number']}],
 ) }}
 -- The invoice lines every mart is built from: the staged lines with their duplicate rank,
 -- minus the lines the duplicate rule (macro `is_dropped_duplicate`) leaves out, which

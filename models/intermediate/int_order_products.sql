@@ -4,7 +4,7 @@
     unique_key='invoice_id',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
-    indexes=[{'columns': ['build_number']}],
+    indexes=[{'columns': ['through_batch_id']}, {'columns': ['customer_id']}, {'columns': ['build_number']}],
 ) }}
 -- One row per order and product bought on it: the products of the glossary (no postage,
 -- fees or adjustments) on the order's sale lines at a positive price, with whether the order

@@ -4,6 +4,7 @@
     unique_key='invoice_id',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
+    indexes=[{'columns': ['through_batch_id']}],
 ) }}
 -- One row per invoice (an order): the one definition of an order's type, whether it counts
 -- as placed, cancelled or a purchase, its customer or guest, its time and its amounts.
