@@ -11,8 +11,9 @@
 ) }}
 -- depends_on: {{ ref('int_invoice_lines_deduplicated') }}
 -- One row per customer and product they bought on a purchase: how many purchases had it,
--- the quantity and the spend. Campaign lists rank a customer's products from here, and the
--- recommendations leave these products out.
+-- the quantity, the spend and the product's rank by spend among the customer's (1 = the
+-- most, ties to the lower stock code). Campaign lists take a customer's top products from
+-- here, the recommendations start from them and leave every product here out.
 -- Incremental by customer: a run computes again, from all their purchases, the customers of
 -- the orders `int_order_products` computed again since the last run, and keeps the others.
 -- Those customers are every customer on those orders' lines: an order's customer is one of
@@ -71,6 +72,10 @@ final as (
         cast(per_product.purchase_count as {{ dbt.type_int() }}) as purchase_count,
         cast(per_product.quantity as {{ dbt.type_int() }}) as quantity,
         cast(per_product.spend as {{ type_money() }}) as spend,
+        -- A customer's rows are computed together, so the rank is over all their products.
+        cast(row_number() over (
+            partition by per_product.customer_id order by per_product.spend desc, per_product.stock_code asc
+        ) as {{ dbt.type_int() }}) as spend_rank,
         {{ bookkeeping_columns('batches') }}
     from per_product
     cross join batches

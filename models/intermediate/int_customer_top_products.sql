@@ -2,32 +2,34 @@
 -- `campaign_top_products`), as one text for campaign lists, best first.
 with
 
-bought as (
-    select * from {{ ref('int_customer_products') }}
+top_bought as (
+    select
+        customer_id,
+        stock_code,
+        spend_rank
+    from {{ ref('int_customer_products') }}
+    where spend_rank <= {{ var('campaign_top_products') }}
 ),
 
 products as (
     select * from {{ ref('dim_products') }}
 ),
 
-ranked_products as (
+described as (
     select
-        bought.customer_id,
-        bought.stock_code,
-        products.description,
-        row_number() over (
-            partition by bought.customer_id order by bought.spend desc, bought.stock_code asc
-        ) as product_rank
-    from bought
-    inner join products on bought.stock_code = products.stock_code
+        top_bought.customer_id,
+        top_bought.stock_code,
+        top_bought.spend_rank,
+        products.description
+    from top_bought
+    inner join products on top_bought.stock_code = products.stock_code
 ),
 
 final as (
     select
         customer_id,
-        {{ product_list('product_rank') }} as top_products
-    from ranked_products
-    where product_rank <= {{ var('campaign_top_products') }}
+        {{ product_list('spend_rank') }} as top_products
+    from described
     group by customer_id
 )
 

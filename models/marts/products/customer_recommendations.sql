@@ -9,14 +9,6 @@ bought as (
     select * from {{ ref('int_customer_products') }}
 ),
 
-ranked_bought as (
-    select
-        customer_id,
-        stock_code,
-        row_number() over (partition by customer_id order by spend desc, stock_code asc) as spend_rank
-    from bought
-),
-
 basis as (
     -- What the recommendations start from: the customer's var `recommendation_basis_products`
     -- products with the most spend (all of them for most customers), so the candidates grow
@@ -24,7 +16,7 @@ basis as (
     select
         customer_id,
         stock_code
-    from ranked_bought
+    from bought
     where spend_rank <= {{ var('recommendation_basis_products') }}
 ),
 
