@@ -55,6 +55,10 @@
     {%- if not is_incremental() -%}
         select 1
     {%- else -%}
+        {#- The batch held as a number, read now (after forget_stale_history, which may have
+            emptied the model), so the planner sees how few orders lie above it and looks
+            their lines up by index instead of reading every line. -#}
+        {%- set held = run_query('select ' ~ held_through_batch()).columns[0].values()[0] | int -%}
         delete from {{ this }}
         where exists (
             select 1
@@ -62,8 +66,8 @@
             inner join {{ ref('int_invoice_lines_deduplicated') }} as earlier
                 on recomputed.invoice_id = earlier.invoice_id
             where
-                recomputed.through_batch_id > {{ held_through_batch() }}
-                and earlier.batch_id <= {{ held_through_batch() }}
+                recomputed.through_batch_id > {{ held }}
+                and earlier.batch_id <= {{ held }}
         )
     {%- endif -%}
 {%- endmacro %}

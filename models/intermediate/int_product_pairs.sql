@@ -56,17 +56,19 @@ final as (
         counted.stock_code_a,
         counted.stock_code_b,
         {% if is_incremental() -%}
-            cast(counted.orders_with_both + coalesce(held.orders_with_both, 0) as {{ dbt.type_int() }})
+            -- Looked up pair by pair (by the unique index) rather than joined: the planner
+            -- cannot tell how few pairs a day brings, and would read every pair held.
+            cast(counted.orders_with_both + coalesce((
+                select held.orders_with_both
+                from {{ this }} as held
+                where held.stock_code_a = counted.stock_code_a and held.stock_code_b = counted.stock_code_b
+            ), 0) as {{ dbt.type_int() }})
         {%- else -%}
             cast(counted.orders_with_both as {{ dbt.type_int() }})
         {%- endif %} as orders_with_both,
         {{ bookkeeping_columns('batches') }}
     from counted
     cross join batches
-    {% if is_incremental() -%}
-        left join {{ this }} as held
-            on counted.stock_code_a = held.stock_code_a and counted.stock_code_b = held.stock_code_b
-    {%- endif %}
 )
 
 select * from final

@@ -1,4 +1,3 @@
--- depends_on: {{ ref('int_order_products') }}
 -- depends_on: {{ ref('int_customer_products') }}
 -- depends_on: {{ ref('int_customers_rfm_history') }}
 -- depends_on: {{ ref('int_product_pairs') }}
@@ -7,7 +6,7 @@
 -- this one (as published) and this one. A descendant of all seven (`int_product_descriptions`
 -- follows `int_invoice_lines_deduplicated`; `int_customer_products` and `int_product_pairs`
 -- follow `int_order_products`, which follows `int_orders`, which follows
--- `int_invoice_lines_deduplicated`), so `dbt build`
+-- `int_invoice_lines_deduplicated`: the four named above are enough), so `dbt build`
 -- skips it when one of their tests fails, and the build adds no row; on prod it is published
 -- with the other marts only when the whole build passed. The incremental models stamp the rows they
 -- compute with the number this build gets, and their tests read only rows above the last

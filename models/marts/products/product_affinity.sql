@@ -28,10 +28,16 @@ product_baskets as (
     where stock_code_a = stock_code_b
 ),
 
-basket_count as (
-    select count(distinct invoice_id) as baskets
+baskets as (
+    -- Grouped rather than count(distinct ...), which sorts every row (3.5 s of 6 at 10x).
+    select invoice_id
     from {{ ref('int_order_products') }}
     where is_basket
+    group by invoice_id
+),
+
+basket_count as (
+    select count(*) as baskets from baskets
 ),
 
 final as (
