@@ -249,7 +249,7 @@ def _breakdown(wall_seconds: float) -> dict:
 
 # The models whose growth with the data is watched (the pair and history marts).
 GROWTH_WATCHED = ["int_customers_rfm_history", "rfm_history", "segment_migration", "int_order_products",
-                  "product_affinity", "customer_recommendations", "cohort_retention"]
+                  "int_product_pairs", "product_affinity", "customer_recommendations", "cohort_retention"]
 
 
 def _node_seconds(names: list[str]) -> dict[str, float]:
