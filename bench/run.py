@@ -426,7 +426,7 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
         print("  " + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in marts.items()))
         print(f"  one new day: dbt's run {day_breakdown['dbt_run_seconds']:.1f} s, node seconds "
               + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in day_breakdown["node_seconds"].items())
-              + "; slowest: " + ", ".join(f"{r['node'].split('.')[-1]} {r['seconds']:.1f} s" for r in day_slowest))
+              + "; slowest: " + ", ".join(f"{r['node'].split('.')[2]} {r['seconds']:.1f} s" for r in day_slowest))
     base = rows[min(scales)]
     for factor, row in rows.items():
         row["load_growth"] = round(row["load_seconds"] / base["load_seconds"], 2)
