@@ -67,16 +67,7 @@ added as (
             description,
             sum(times_used) as times_used,
             max(last_used_at) as last_used_at,
-            max(is_product_flag) as is_product_flag,
-            min(min_unit_price) as min_unit_price,
-            max(max_unit_price) as max_unit_price,
-            sum(priced_sale_price_sum) as priced_sale_price_sum,
-            sum(priced_sale_line_count) as priced_sale_line_count,
-            min(first_sold_at) as first_sold_at,
-            max(last_sold_at) as last_sold_at,
-            sum(sale_line_count) as sale_line_count,
-            sum(units_sold) as units_sold,
-            sum(gross_revenue) as gross_revenue
+            {{ folded_product_figures() }}
         from (
             select * from added
             union all

@@ -23,16 +23,7 @@ current_description as (
 per_code as (
     select
         stock_code,
-        max(is_product_flag) as is_product_flag,
-        min(min_unit_price) as min_unit_price,
-        max(max_unit_price) as max_unit_price,
-        -- The mean price of the priced sale lines.
-        sum(priced_sale_price_sum) / nullif(sum(priced_sale_line_count), 0) as avg_unit_price,
-        min(first_sold_at) as first_sold_at,
-        max(last_sold_at) as last_sold_at,
-        sum(sale_line_count) as sale_line_count,
-        sum(units_sold) as units_sold,
-        sum(gross_revenue) as gross_revenue
+        {{ folded_product_figures() }}
     from per_description
     group by stock_code
 ),
@@ -44,7 +35,11 @@ final as (
         per_code.is_product_flag = 1 as is_product,
         cast(per_code.min_unit_price as {{ type_money() }}) as min_unit_price,
         cast(per_code.max_unit_price as {{ type_money() }}) as max_unit_price,
-        cast({{ rounded('per_code.avg_unit_price', 2) }} as {{ type_money() }}) as avg_unit_price,
+        -- The mean price of the priced sale lines.
+        cast(
+            {{ rounded('per_code.priced_sale_price_sum / nullif(per_code.priced_sale_line_count, 0)', 2) }}
+            as {{ type_money() }}
+        ) as avg_unit_price,
         per_code.first_sold_at,
         per_code.last_sold_at,
         cast(per_code.sale_line_count as {{ dbt.type_int() }}) as sale_line_count,
