@@ -105,6 +105,10 @@ RECONCILIATIONS = {
         "update marts.product_affinity set orders_with_a = orders_with_a + 1"
         " where (stock_code_a, stock_code_b) = (select stock_code_a, stock_code_b from marts.product_affinity"
         " order by orders_with_both desc, stock_code_a, stock_code_b limit 1)",
+    "assert_order_products_add_up_to_lines":
+        "update intermediate.int_order_products set quantity = quantity + 1"
+        " where (invoice_id, stock_code) = (select invoice_id, stock_code from intermediate.int_order_products"
+        " order by 1, 2 limit 1)",
     "assert_recommendations_are_not_yet_bought":
         "update marts.customer_recommendations r set stock_code = s.stock_code"
         " from (select customer_id, min(stock_code) as stock_code from marts.fct_sales"

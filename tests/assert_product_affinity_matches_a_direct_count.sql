@@ -1,50 +1,71 @@
--- Affinity counts agree with a count straight from the facts, for a sample of pairs (the
--- 20 most frequent and 200 more picked by a hash of the pair: a fixed number, so the check
--- grows with the data and not with the data times the pairs): baskets with both products,
--- with each, and all baskets, from `fct_sales` lines on placed `fct_orders`.
+-- Affinity counts agree with a count straight from the orders' products, for a sample of
+-- pairs (the 20 most frequent and 200 more picked by a hash of the pair: a fixed number, so
+-- the check grows with the data and not with the data times the pairs): baskets with both
+-- products, with each, and all baskets, counted from `int_order_products` rows of placed
+-- orders of at most var `affinity_max_order_products` products, without the pair counts the
+-- mart is built from (`int_product_pairs`, added to day by day) or the rows' basket flag.
+-- `assert_order_products_add_up_to_lines` ties those rows to the invoice lines.
 -- Returns each sampled pair whose figures differ.
 with
 
-baskets as (
+order_products as (
     select
-        sales.invoice_id,
-        sales.stock_code
-    from {{ ref('fct_sales') }} as sales
-    inner join {{ ref('fct_orders') }} as orders on sales.invoice_id = orders.invoice_id
-    where orders.is_placed and sales.is_product and sales.is_sale and sales.unit_price > 0
-    group by sales.invoice_id, sales.stock_code
+        invoice_id,
+        stock_code
+    from {{ ref('int_order_products') }}
+    where is_placed
 ),
 
-basket_sizes as (
+baskets as (
     select invoice_id
-    from baskets
+    from order_products
     group by invoice_id
     having count(*) <= {{ var('affinity_max_order_products') }}
 ),
 
-ranked_pairs as (
+-- Two samples with a limit each, so the query planner knows the sample is small.
+frequent_pairs as (
     select
-        *,
-        row_number() over (order by orders_with_both desc, stock_code_a asc, stock_code_b asc) as frequency_rank,
-        row_number() over (
-            order by {{ dbt.hash(dbt.concat(['stock_code_a', "'|'", 'stock_code_b'])) }}, stock_code_a, stock_code_b
-        ) as hash_rank
+        stock_code_a,
+        stock_code_b,
+        orders_with_both,
+        orders_with_a,
+        orders_with_b,
+        baskets
     from {{ ref('product_affinity') }}
+    order by orders_with_both desc, stock_code_a asc, stock_code_b asc
+    limit 20
+),
+
+hashed_pairs as (
+    select
+        stock_code_a,
+        stock_code_b,
+        orders_with_both,
+        orders_with_a,
+        orders_with_b,
+        baskets
+    from {{ ref('product_affinity') }}
+    order by {{ dbt.hash(dbt.concat(['stock_code_a', "'|'", 'stock_code_b'])) }}, stock_code_a, stock_code_b
+    limit 200
 ),
 
 sampled as (
-    select * from ranked_pairs
-    where frequency_rank <= 20 or hash_rank <= 200
+    select * from frequent_pairs
+    union
+    select * from hashed_pairs
 ),
 
 kept as (
-    -- The sampled products' lines on baskets.
-    select baskets.*
-    from baskets
-    inner join basket_sizes on baskets.invoice_id = basket_sizes.invoice_id
+    -- The sampled products' rows on baskets.
+    select
+        order_products.invoice_id,
+        order_products.stock_code
+    from order_products
+    inner join baskets on order_products.invoice_id = baskets.invoice_id
     where
-        baskets.stock_code in (select sampled.stock_code_a from sampled)
-        or baskets.stock_code in (select sampled.stock_code_b from sampled)
+        order_products.stock_code in (select sampled.stock_code_a from sampled)
+        or order_products.stock_code in (select sampled.stock_code_b from sampled)
 ),
 
 product_baskets as (
@@ -53,24 +74,6 @@ product_baskets as (
         count(*) as baskets
     from kept
     group by stock_code
-),
-
-with_a as (
-    select
-        sampled.stock_code_a,
-        sampled.stock_code_b,
-        product_baskets.baskets as orders_with_a
-    from sampled
-    inner join product_baskets on sampled.stock_code_a = product_baskets.stock_code
-),
-
-with_b as (
-    select
-        sampled.stock_code_a,
-        sampled.stock_code_b,
-        product_baskets.baskets as orders_with_b
-    from sampled
-    inner join product_baskets on sampled.stock_code_b = product_baskets.stock_code
 ),
 
 with_both as (
@@ -86,7 +89,7 @@ with_both as (
 ),
 
 all_baskets as (
-    select count(*) as baskets from basket_sizes
+    select count(*) as baskets from baskets
 )
 
 select
@@ -94,14 +97,12 @@ select
     sampled.stock_code_b
 from sampled
 cross join all_baskets
-left join with_a
-    on sampled.stock_code_a = with_a.stock_code_a and sampled.stock_code_b = with_a.stock_code_b
-left join with_b
-    on sampled.stock_code_a = with_b.stock_code_a and sampled.stock_code_b = with_b.stock_code_b
+left join product_baskets as with_a on sampled.stock_code_a = with_a.stock_code
+left join product_baskets as with_b on sampled.stock_code_b = with_b.stock_code
 left join with_both
     on sampled.stock_code_a = with_both.stock_code_a and sampled.stock_code_b = with_both.stock_code_b
 where
     sampled.orders_with_both <> coalesce(with_both.orders_with_both, 0)
-    or sampled.orders_with_a <> coalesce(with_a.orders_with_a, 0)
-    or sampled.orders_with_b <> coalesce(with_b.orders_with_b, 0)
+    or sampled.orders_with_a <> coalesce(with_a.baskets, 0)
+    or sampled.orders_with_b <> coalesce(with_b.baskets, 0)
     or sampled.baskets <> all_baskets.baskets

@@ -1,0 +1,30 @@
+-- Reconciliation: the orders' products (`int_order_products`, kept by invoice from one build
+-- to the next) hold every priced sale line of a product, once: their quantity and amount add
+-- up to those lines' totals. Returns the totals when they differ.
+with
+
+lines as (
+    select
+        sum(quantity) as quantity,
+        sum(line_amount) as amount
+    from {{ ref('int_invoice_lines_deduplicated') }}
+    where is_priced_sale and is_product
+),
+
+order_products as (
+    select
+        sum(quantity) as quantity,
+        sum(amount) as amount
+    from {{ ref('int_order_products') }}
+)
+
+select
+    lines.quantity as line_quantity,
+    order_products.quantity as order_product_quantity,
+    lines.amount as line_amount,
+    order_products.amount as order_product_amount
+from lines
+cross join order_products
+where
+    coalesce(lines.quantity, 0) <> coalesce(order_products.quantity, 0)
+    or coalesce(lines.amount, 0) <> coalesce(order_products.amount, 0)
