@@ -4,8 +4,10 @@
     `int_orders`, `int_order_products`, `int_customer_products`,
     `int_customers_rfm_history`, `int_product_descriptions`, `int_product_pairs`) stamp each row they
     compute with `build_number`: one more than the last passed build (the mart
-    `passed_builds`, which a build adds a row to only when every test of these models passed,
-    and which is published with the other marts). A row whose number is not above the last
+    `passed_builds`, which a build adds a row to only when every test of these models and of
+    `fct_sales` passed, and which is published with the other marts). `fct_sales` is rebuilt
+    every run, but each of its rows is a deduplicated line as that model computed it, with
+    its number, so the same holds for it. A row whose number is not above the last
     passed build's was computed by a build whose tests all passed on it, and has not changed
     since (a changed definition or a removed batch empties the model, and every row is
     computed again with a new number). So the data tests of a model with

@@ -129,8 +129,19 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
     first = "(select min(invoice_id) from intermediate.int_orders)"
     kept = warehouse.scalar(f"select order_type from intermediate.int_orders where invoice_id = {first}")
     spoil = f"update intermediate.int_orders set order_type = %s where invoice_id = {first} returning 1"
+    # So do fct_sales' tests: it is rebuilt from the deduplicated lines, each with its number.
+    line = "(select min(invoice_line_id) from intermediate.int_invoice_lines_deduplicated)"
+    kept_type = warehouse.scalar(
+        f"select line_type from intermediate.int_invoice_lines_deduplicated where invoice_line_id = {line}")
+    spoil_line = (f"update intermediate.int_invoice_lines_deduplicated set line_type = %s"
+                  f" where invoice_line_id = {line} returning 1")
     warehouse.query(spoil, ("spoiled",))
+    warehouse.query(spoil_line, ("spoiled",))
     try:
-        assert "PASS accepted_values_int_orders" in warehouse("build", *only_incremental).stdout
+        passed_over = warehouse("build", *only_incremental).stdout
+        assert "PASS accepted_values_int_orders" in passed_over
+        assert "PASS accepted_values_fct_sales_line_type" in passed_over, passed_over[-3000:]
+        assert warehouse.scalar("select count(*) from marts.fct_sales where line_type = 'spoiled'") == 1
     finally:
         warehouse.query(spoil, (kept,))
+        warehouse.query(spoil_line, (kept_type,))

@@ -2,15 +2,17 @@
 -- depends_on: {{ ref('int_customers_rfm_history') }}
 -- depends_on: {{ ref('int_product_pairs') }}
 -- depends_on: {{ ref('int_product_descriptions') }}
--- One row per build whose incremental models passed every data test: the builds before
--- this one (as published) and this one. A descendant of all seven (`int_product_descriptions`
+-- depends_on: {{ ref('fct_sales') }}
+-- One row per build whose incremental models and `fct_sales` (whose rows are the deduplicated
+-- lines with their build number) passed every data test: the builds before this one (as
+-- published) and this one. A descendant of all eight (`int_product_descriptions`
 -- follows `int_invoice_lines_deduplicated`; `int_customer_products` and `int_product_pairs`
 -- follow `int_order_products`, which follows `int_orders`, which follows
--- `int_invoice_lines_deduplicated`: the four named above are enough), so `dbt build`
+-- `int_invoice_lines_deduplicated`: the five named above are enough), so `dbt build`
 -- skips it when one of their tests fails, and the build adds no row; on prod it is published
 -- with the other marts only when the whole build passed. The incremental models stamp the rows they
--- compute with the number this build gets, and their tests read only rows above the last
--- passed build (macros/checked_rows.sql).
+-- compute with the number this build gets (`fct_sales` carries its lines' number), and their
+-- tests read only rows above the last passed build (macros/checked_rows.sql).
 {%- set published = published_passed_builds() %}
 with
 

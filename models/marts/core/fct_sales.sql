@@ -1,5 +1,7 @@
 -- One row per invoice line kept: what was sold, cancelled or adjusted, to whom, when and
--- for how much. Guest lines carry the unknown-customer key.
+-- for how much. Guest lines carry the unknown-customer key. Each row is its deduplicated
+-- line as computed then (with that build's number), so its data tests read only the lines no
+-- passed build has checked (macros/checked_rows.sql).
 with
 
 invoice_lines as (
@@ -27,7 +29,8 @@ final as (
         batch_id,
         source_file,
         source_sheet,
-        source_row
+        source_row,
+        build_number
     from invoice_lines
 )
 
