@@ -8,23 +8,15 @@
 -- Returns each sampled pair whose figures differ.
 with
 
-order_products as (
-    select
-        invoice_id,
-        stock_code
-    from {{ ref('int_order_products') }}
-    where is_placed
-),
-
 baskets as (
     select invoice_id
-    from order_products
+    from {{ ref('int_order_products') }}
+    where is_placed
     group by invoice_id
     having count(*) <= {{ var('affinity_max_order_products') }}
 ),
 
--- Two samples with a limit each, so the query planner knows the sample is small.
-frequent_pairs as (
+affinity as (
     select
         stock_code_a,
         stock_code_b,
@@ -33,6 +25,14 @@ frequent_pairs as (
         orders_with_b,
         baskets
     from {{ ref('product_affinity') }}
+),
+
+-- Two samples with a limit each, so the query planner knows the sample is small.
+frequent_pairs as (
+    select
+        stock_code_a,
+        stock_code_b
+    from affinity
     order by orders_with_both desc, stock_code_a asc, stock_code_b asc
     limit 20
 ),
@@ -40,20 +40,23 @@ frequent_pairs as (
 hashed_pairs as (
     select
         stock_code_a,
-        stock_code_b,
-        orders_with_both,
-        orders_with_a,
-        orders_with_b,
-        baskets
-    from {{ ref('product_affinity') }}
+        stock_code_b
+    from affinity
     order by {{ dbt.hash(dbt.concat(['stock_code_a', "'|'", 'stock_code_b'])) }}, stock_code_a, stock_code_b
     limit 200
 ),
 
-sampled as (
+sampled_pairs as (
     select * from frequent_pairs
     union
     select * from hashed_pairs
+),
+
+sampled as (
+    select affinity.*
+    from affinity
+    inner join sampled_pairs
+        on affinity.stock_code_a = sampled_pairs.stock_code_a and affinity.stock_code_b = sampled_pairs.stock_code_b
 ),
 
 kept as (
@@ -61,7 +64,7 @@ kept as (
     select
         order_products.invoice_id,
         order_products.stock_code
-    from order_products
+    from {{ ref('int_order_products') }} as order_products
     inner join baskets on order_products.invoice_id = baskets.invoice_id
     where
         order_products.stock_code in (select sampled.stock_code_a from sampled)
