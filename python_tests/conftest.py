@@ -161,3 +161,18 @@ def raw_counts(lgs: Lgs) -> tuple[int, int, int]:
         "select (select count(*) from raw.retail_transactions), (select count(*) from raw.rejected_lines),"
         " (select count(*) from raw.load_batches where status = 'loaded')"
     )[0]
+
+
+# Columns that say when a row was computed, not what it holds: they differ after a full refresh.
+BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash", "build_number"}
+
+
+def digest(lgs: Lgs, table: str) -> tuple:
+    """(rows, a hash of them) of `table` ("schema.name"), leaving out the BOOKKEEPING columns.
+    Columns by name: a model upgraded in place may hold its columns in another order."""
+    schema, name = table.split(".")
+    columns = [c for (c,) in lgs.query("select column_name from information_schema.columns where table_schema = %s"
+                                       " and table_name = %s order by column_name", (schema, name))
+               if c not in BOOKKEEPING]
+    return lgs.query(f"select count(*), md5(string_agg(x::text, '|' order by x::text))"
+                     f" from (select {', '.join(columns)} from {table}) x")[0]

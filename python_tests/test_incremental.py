@@ -8,7 +8,7 @@ import re
 
 import psycopg
 
-from conftest import UCI_HEADER, write_csv
+from conftest import UCI_HEADER, digest, write_csv
 
 MARTS = ["fct_sales", "fct_orders", "dim_customers", "dim_products", "dim_dates", "rfm_segments",
          "rfm_segment_summary", "monthly_kpis", "campaign_audience", "dropped_duplicate_lines",
@@ -16,25 +16,12 @@ MARTS = ["fct_sales", "fct_orders", "dim_customers", "dim_products", "dim_dates"
          "sales_by_country_month", "sales_seasonality"]
 
 
-# Columns that say when a row was computed, not what it holds: they differ after a full refresh.
-BOOKKEEPING = {"through_batch_id", "live_batch_count", "definitions_hash", "build_number"}
-
-
 def _snapshot(lgs) -> dict[str, tuple]:
     tables = [f"marts.{m}" for m in MARTS] + ["intermediate.int_invoice_lines_ranked",
                                               "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders",
                                               "intermediate.int_order_products", "intermediate.int_customer_products",
                                               "intermediate.int_product_descriptions", "intermediate.int_product_pairs"]
-    snapshot = {}
-    for table in tables:
-        schema, name = table.split(".")
-        # By name: a model upgraded in place may hold its columns in another order.
-        columns = [c for (c,) in lgs.query("select column_name from information_schema.columns where table_schema = %s"
-                                           " and table_name = %s order by column_name", (schema, name))
-                   if c not in BOOKKEEPING]
-        snapshot[table] = lgs.query(f"select count(*), md5(string_agg(x::text, '|' order by x::text))"
-                                    f" from (select {', '.join(columns)} from {table}) x")[0]
-    return snapshot
+    return {table: digest(lgs, table) for table in tables}
 
 
 def _inserted(build_output: str, model: str = "int_invoice_lines_ranked") -> int:

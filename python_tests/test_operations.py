@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import GOOD_ROWS, UCI_HEADER, write_csv
+from conftest import GOOD_ROWS, UCI_HEADER, digest, write_csv
 
 
 def test_rejects_are_shown_where_the_load_says(empty, tmp_path):
@@ -73,30 +73,20 @@ def test_loads_show_percentage_rate_and_time_left(empty, tmp_path):
     assert re.search(r"big\.parquet +100% +40,000 rows +[\d,]+ rows/s", frames[-1]), frames[-1:]
 
 
-def _digest(lgs, table: str) -> tuple:
-    """Rows and a hash of them, without the number of the build that computed them."""
-    schema, name = table.split(".")
-    columns = [c for (c,) in lgs.query("select column_name from information_schema.columns where table_schema = %s"
-                                       " and table_name = %s and column_name <> 'build_number' order by ordinal_position",
-                                       (schema, name))]
-    return lgs.query(f"select count(*), md5(string_agg(x::text, '|' order by x::text))"
-                     f" from (select {', '.join(columns)} from {table}) x")[0]
-
-
 def test_sample_and_real_data_do_not_mix_unless_asked(empty, tmp_path):
     lgs = empty
     sample = tmp_path / "sample.csv"
     lgs("generate", "--lines", "1000", "--seed", "8", "--out", str(sample))
     real = write_csv(tmp_path / "real.csv", UCI_HEADER, GOOD_ROWS)
     lgs("load", str(sample))
-    before = _digest(lgs, "raw.retail_transactions")
+    before = digest(lgs, "raw.retail_transactions")
     refused = lgs("load", str(real), check=False)
     assert refused.returncode == 1 and refused.stderr.count("\n") == 1, refused.stderr
     assert "holds generated sample data (batch 1)" in refused.stderr and "lgs unload 1" in refused.stderr
     assert "lgs reset" in refused.stderr and "--allow-mixed" in refused.stderr
     both = lgs("load", str(real), str(sample), check=False)
     assert both.returncode == 1 and "mix generated sample data (sample.csv) with real data" in both.stderr
-    assert _digest(lgs, "raw.retail_transactions") == before
+    assert digest(lgs, "raw.retail_transactions") == before
     assert lgs.scalar("select count(*) from raw.load_batches") == 1
     lgs("load", "--allow-mixed", str(real))
     assert [line.split()[2] for line in lgs("batches").stdout.splitlines()[1:]] == ["sample", "real"]
@@ -125,11 +115,11 @@ def test_unload_leaves_no_trace_after_the_next_build(empty, tmp_path):
     lgs("build")
     tables = ["marts.fct_sales", "marts.fct_orders", "marts.dim_customers", "marts.rfm_segments",
               "marts.monthly_kpis", "marts.dropped_duplicate_lines", "intermediate.int_invoice_lines_ranked"]
-    incremental = {t: _digest(lgs, t) for t in tables}
+    incremental = {t: digest(lgs, t) for t in tables}
     assert not lgs.scalar("select count(*) from intermediate.int_invoice_lines_ranked where batch_id = 2")
     assert not lgs.scalar("select count(*) from marts.fct_sales where source_file = 'second.csv'")
     lgs("build", "--full-refresh")
-    assert {t: _digest(lgs, t) for t in tables} == incremental
+    assert {t: digest(lgs, t) for t in tables} == incremental
 
 
 def test_reset_asks_first(empty, tmp_path):
