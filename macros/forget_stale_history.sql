@@ -20,30 +20,56 @@
         alter table {{ this }} add column if not exists definitions_hash {{ dbt.type_string() }};
         delete from {{ this }}
     {%- else -%}
-        {#- Every row holds the same fingerprint (a run adds rows only when its fingerprint is
-            the one held, after emptying the model otherwise), and the latest rows hold the
-            highest batch and live count: one row tells whether the model is still current. -#}
         delete from {{ this }}
-        where not exists (
-            select 1
-            from (
-                select
-                    held.definitions_hash,
-                    held.through_batch_id,
-                    held.live_batch_count
-                from {{ this }} as held
-                order by held.through_batch_id desc
-                limit 1
-            ) as latest
-            where
-                latest.definitions_hash = '{{ definitions_fingerprint() }}'
-                and latest.live_batch_count = (
-                    select count(*)
-                    from {{ source('retail', 'load_batches') }} as batches
-                    where batches.status = 'loaded' and batches.batch_id <= latest.through_batch_id
-                )
-        )
+        where not {{ history_is_current() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A condition, true when the rows of the model (`this`, with its bookkeeping columns) are
+    still current: built under today's definitions from batches that are all still live.
+    Every row holds the same fingerprint (a run adds rows only when its fingerprint is the one
+    held, after emptying the model otherwise), and the latest rows hold the highest batch and
+    live count: one row tells. -#}
+{% macro history_is_current() -%}
+    exists (
+        select 1
+        from (
+            select
+                held.definitions_hash,
+                held.through_batch_id,
+                held.live_batch_count
+            from {{ this }} as held
+            order by held.through_batch_id desc
+            limit 1
+        ) as latest
+        where
+            latest.definitions_hash = '{{ definitions_fingerprint() }}'
+            and latest.live_batch_count = (
+                select count(*)
+                from {{ source('retail', 'load_batches') }} as batches
+                where batches.status = 'loaded' and batches.batch_id <= latest.through_batch_id
+            )
+    )
+{%- endmacro %}
+
+{#- The batch a model with the pre-hook forget_stale_history holds once that hook has run, as
+    a number read when the model's SQL is compiled (just before its hooks run): the highest
+    batch it covers, or 0 when the hook will empty it. A number, not a subquery, so the
+    planner sees how few lines lie above it and reads them through an index instead of
+    reading every line (a subquery's value is unknown when the query is planned, and the
+    planner then assumes a third of the table). Not for a model with a second hook that may
+    empty it (`int_product_pairs`): that one reads `held_through_batch()` at run time. -#}
+{% macro held_batch_number() -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if 'definitions_hash' not in columns -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {%- set found = run_query('select case when ' ~ history_is_current() ~ ' then ' ~ held_through_batch()
+                              ~ ' else 0 end') -%}
+    {{ return(found.columns[0].values()[0] | int) }}
 {%- endmacro %}
 
 {#- Second pre-hook of a model that adds what new orders bring to counts it holds

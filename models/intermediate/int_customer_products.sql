@@ -28,7 +28,7 @@ with
         -- The orders computed again since the last run.
         select distinct invoice_id
         from {{ ref('int_order_products') }}
-        where through_batch_id > {{ held_through_batch() }}
+        where through_batch_id > {{ held_batch_number() }}
     ),
 
     touched_customers as (

@@ -30,7 +30,7 @@ recompute_from as (
         -- The month of the earliest line of a batch loaded since the last run.
         select min(cast({{ dbt.date_trunc('month', 'invoiced_at') }} as date)) as month_start
         from {{ ref('int_invoice_lines_deduplicated') }}
-        where batch_id > {{ held_through_batch() }}
+        where batch_id > {{ held_batch_number() }}
     {%- else -%}
         select min(order_month) as month_start from customer_months
     {%- endif %}

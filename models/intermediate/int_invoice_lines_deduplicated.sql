@@ -16,7 +16,7 @@ with
 ranked as (
     select * from {{ ref('int_invoice_lines_ranked') }}
     {% if is_incremental() -%}
-        where batch_id > {{ held_through_batch() }}
+        where batch_id > {{ held_batch_number() }}
     {%- endif %}
 ),
 
@@ -27,7 +27,7 @@ batches as (
 invoice_lines as (
     select * from {{ ref('stg_retail__invoice_lines') }}
     {% if is_incremental() -%}
-        where batch_id > {{ held_through_batch() }}
+        where batch_id > {{ held_batch_number() }}
     {%- endif %}
 ),
 

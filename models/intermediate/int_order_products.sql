@@ -22,7 +22,7 @@ with
 orders as (
     select * from {{ ref('int_orders') }}
     {% if is_incremental() -%}
-        where through_batch_id > {{ held_through_batch() }}
+        where through_batch_id > {{ held_batch_number() }}
     {%- endif %}
 ),
 

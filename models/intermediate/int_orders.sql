@@ -20,7 +20,7 @@ with
         -- The invoices of the lines added since the last run.
         select distinct invoice_id
         from {{ ref('int_invoice_lines_deduplicated') }}
-        where through_batch_id > {{ held_through_batch() }}
+        where through_batch_id > {{ held_batch_number() }}
     ),
 {%- endif %}
 

@@ -30,7 +30,7 @@ invoice_lines as (
         line_amount
     from {{ ref('int_invoice_lines_deduplicated') }}
     {% if is_incremental() -%}
-        where through_batch_id > {{ held_through_batch() }}
+        where through_batch_id > {{ held_batch_number() }}
     {%- endif %}
 ),
 
