@@ -135,13 +135,44 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
         f"select line_type from intermediate.int_invoice_lines_deduplicated where invoice_line_id = {line}")
     spoil_line = (f"update intermediate.int_invoice_lines_deduplicated set line_type = %s"
                   f" where invoice_line_id = {line} returning 1")
+    # And the ranks' and the dropped lines' tests: a copy's original, blanked after a passed
+    # build, is not read again by the ranks' column rules nor by the dropped lines' tests.
+    copy = "(select min(invoice_line_id) from intermediate.int_invoice_lines_ranked where duplicate_rank > 1)"
+    original = warehouse.scalar(
+        f"select original_invoice_line_id from intermediate.int_invoice_lines_ranked where invoice_line_id = {copy}")
+    assert original, "the sample has no exact duplicate to spoil"
+    spoil_copy = (f"update intermediate.int_invoice_lines_ranked set original_invoice_line_id = %s"
+                  f" where invoice_line_id = {copy} returning 1")
     warehouse.query(spoil, ("spoiled",))
     warehouse.query(spoil_line, ("spoiled",))
+    warehouse.query(spoil_copy, (None,))
     try:
         passed_over = warehouse("build", *only_incremental).stdout
         assert "PASS accepted_values_int_orders" in passed_over
         assert "PASS accepted_values_fct_sales_line_type" in passed_over, passed_over[-3000:]
         assert warehouse.scalar("select count(*) from marts.fct_sales where line_type = 'spoiled'") == 1
+        assert "PASS int_invoice_lines_ranked_column_rules" in passed_over
+        assert "PASS not_null_dropped_duplicate_lines_original_invoice_line_id" in passed_over
+        assert warehouse.scalar("select count(*) from marts.dropped_duplicate_lines"
+                                " where original_invoice_line_id is null") == 1
     finally:
         warehouse.query(spoil, (kept,))
         warehouse.query(spoil_line, (kept_type,))
+        warehouse.query(spoil_copy, (original,))
+    # The staged lines' key test reads only batches no passed build has computed: a row copied
+    # by hand into the first batch passes it, and the reconciliation that counts every
+    # batch's rows is what fails.
+    batch, row = warehouse.query("select batch_id, min(source_row) from raw.retail_transactions"
+                                 " where batch_id = (select min(batch_id) from raw.retail_transactions)"
+                                 " group by batch_id")[0]
+    first_row = "from raw.retail_transactions where batch_id = %s and source_row = %s"
+    assert warehouse.query(f"insert into raw.retail_transactions select * {first_row} returning 1", (batch, row))
+    try:
+        caught = warehouse("build", *only_incremental, check=False)
+        assert caught.returncode == 1
+        assert "PASS dbt_utils_unique_combination_of_columns_stg_retail__invoice_lines" in caught.stdout, \
+            caught.stdout[-3000:]
+        assert "FAIL 1 assert_every_raw_row_is_ranked" in caught.stdout
+    finally:
+        warehouse.query(f"delete from raw.retail_transactions where ctid = (select max(ctid) {first_row}) returning 1",
+                        (batch, row))

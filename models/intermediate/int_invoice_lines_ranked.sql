@@ -1,8 +1,9 @@
 {{ config(
     materialized=incremental_or_table(),
-    on_schema_change='fail',
-    pre_hook="{{ forget_batches_after_removed() }}",
-    indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}],
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ forget_batches_after_removed(['source_sheet', 'source_row', 'build_number']) }}",
+    indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}]
+        + ([{'columns': ['build_number'], 'type': 'brin'}] if target.type == 'postgres' else []),
 ) }}
 -- Each line's place among the lines equal to it in every source column, in load order
 -- (batch, sheet, row): 1 for the original, 2 and up for the copies. Only what the load
@@ -10,6 +11,8 @@
 -- stale rows behind. Incremental by load batch: a run ranks the batches loaded since the
 -- last one against the lines already ranked; when a batch is removed from raw (`lgs load
 -- --replace`), the pre-hook forgets it and every later batch, which this run then ranks again.
+-- Each line carries the number of the build that ranked it, so its data tests read only the
+-- lines ranked since the last passed build.
 
 with
 
@@ -66,10 +69,15 @@ final as (
         new_lines.invoice_line_id,
         new_lines.duplicate_key,
         new_lines.batch_id,
+        new_lines.source_sheet,
+        new_lines.source_row,
         coalesce(earlier_copies.copies, 0) + row_number() over duplicate_group as duplicate_rank,
         coalesce(
             earlier_copies.original_invoice_line_id, first_value(new_lines.invoice_line_id) over duplicate_group
-        ) as original_invoice_line_id
+        ) as original_invoice_line_id,
+        -- The build that ranked the line: its data tests read the lines no passed build has
+        -- checked (macros/checked_rows.sql).
+        {{ this_build_number() }} as build_number
     from new_lines
     left join earlier_copies on new_lines.duplicate_key = earlier_copies.duplicate_key
     window duplicate_group as (

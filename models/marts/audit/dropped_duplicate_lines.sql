@@ -1,18 +1,27 @@
 -- Every staging line left out of the facts, with why: today only exact duplicates, and
 -- only when `dedupe_exact_duplicates` is true. Empty otherwise; never silent.
+-- Each row carries the number of the build that last changed it, so its data tests read only
+-- the rows no passed build has checked (macros/checked_rows.sql): the later of the build
+-- that ranked the line and the build the deduplicated lines were last computed again from
+-- nothing (a changed definition or a removed batch does that).
 with
-
-invoice_lines as (
-    select * from {{ ref('stg_retail__invoice_lines') }}
-),
 
 ranked as (
     select * from {{ ref('int_invoice_lines_ranked') }}
 ),
 
+invoice_lines as (
+    select * from {{ ref('stg_retail__invoice_lines') }}
+),
+
+deduplicated_since as (
+    select min(build_number) as build_number
+    from {{ ref('int_invoice_lines_deduplicated') }}
+),
+
 final as (
     select
-        invoice_lines.invoice_line_id,
+        ranked.invoice_line_id,
         ranked.original_invoice_line_id,
         'exact duplicate of an earlier line (dedupe_exact_duplicates)' as drop_reason,
         ranked.duplicate_rank,
@@ -28,10 +37,17 @@ final as (
         invoice_lines.batch_id,
         invoice_lines.source_file,
         invoice_lines.source_sheet,
-        invoice_lines.source_row
-    from invoice_lines
-    inner join ranked
-        on invoice_lines.invoice_line_id = ranked.invoice_line_id
+        invoice_lines.source_row,
+        greatest(ranked.build_number, coalesce(deduplicated_since.build_number, 0)) as build_number
+    from ranked
+    -- By the line's place in the load, the columns its key is made of: no key to compute
+    -- for every raw line.
+    inner join invoice_lines
+        on
+            ranked.batch_id = invoice_lines.batch_id
+            and ranked.source_row = invoice_lines.source_row
+            and ranked.source_sheet is not distinct from invoice_lines.source_sheet
+    cross join deduplicated_since
     where {{ is_dropped_duplicate('ranked.duplicate_rank') }}
 )
 
