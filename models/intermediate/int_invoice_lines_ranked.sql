@@ -1,7 +1,8 @@
+{%- set added_columns = ['source_sheet', 'source_row', 'build_number'] -%}
 {{ config(
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
-    pre_hook="{{ forget_batches_after_removed(['source_sheet', 'source_row', 'build_number']) }}",
+    pre_hook="{{ forget_batches_after_removed(" ~ added_columns ~ ") }}",
     indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}]
         + ([{'columns': ['build_number'], 'type': 'brin'}] if target.type == 'postgres' else []),
 ) }}
@@ -16,24 +17,17 @@
 
 with
 
-{% if is_incremental() -%}
-    watermark as (
-        -- The highest batch already ranked: this run ranks the batches above it.
-        select coalesce(max(batch_id), 0) as batch_id from {{ this }}
-    ),
-{%- endif %}
-
 new_lines as (
     {% if is_incremental() -%}
         select
-            staged.invoice_line_id,
-            staged.duplicate_key,
-            staged.batch_id,
-            staged.source_sheet,
-            staged.source_row
-        from {{ ref('stg_retail__invoice_lines') }} as staged
-        cross join watermark
-        where staged.batch_id > watermark.batch_id
+            invoice_line_id,
+            duplicate_key,
+            batch_id,
+            source_sheet,
+            source_row
+        from {{ ref('stg_retail__invoice_lines') }}
+        -- The highest batch already ranked (after the pre-hook): this run ranks those above it.
+        where batch_id > {{ kept_batch_number(added_columns) }}
     {%- else -%}
         select
             invoice_line_id,
