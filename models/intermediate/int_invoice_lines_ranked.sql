@@ -18,24 +18,16 @@
 with
 
 new_lines as (
+    select
+        invoice_line_id,
+        duplicate_key,
+        batch_id,
+        source_sheet,
+        source_row
+    from {{ ref('stg_retail__invoice_lines') }}
     {% if is_incremental() -%}
-        select
-            invoice_line_id,
-            duplicate_key,
-            batch_id,
-            source_sheet,
-            source_row
-        from {{ ref('stg_retail__invoice_lines') }}
         -- The highest batch already ranked (after the pre-hook): this run ranks those above it.
         where batch_id > {{ kept_batch_number(added_columns) }}
-    {%- else -%}
-        select
-            invoice_line_id,
-            duplicate_key,
-            batch_id,
-            source_sheet,
-            source_row
-        from {{ ref('stg_retail__invoice_lines') }}
     {%- endif %}
 ),
 
