@@ -11,7 +11,7 @@
 {% macro forget_stale_history() -%}
     {%- if not is_incremental() -%}
         select 1
-    {%- elif 'definitions_hash' not in adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- elif lacks_columns(['definitions_hash']) -%}
         {#- Built by a version of the project that kept the model whole (no bookkeeping
             columns yet), or left with only some of them: add the missing ones and start
             again from nothing. -#}
@@ -60,11 +60,7 @@
     planner then assumes a third of the table). Not for a model with a second hook that may
     empty it (`int_product_pairs`): that one reads `held_through_batch()` at run time. -#}
 {% macro held_batch_number() -%}
-    {%- if not execute or not is_incremental() -%}
-        {{ return(0) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if 'definitions_hash' not in columns -%}
+    {%- if not execute or not is_incremental() or lacks_columns(['definitions_hash']) -%}
         {{ return(0) }}
     {%- endif -%}
     {%- set found = run_query('select case when ' ~ history_is_current() ~ ' then ' ~ held_through_batch()
