@@ -108,8 +108,8 @@ def test_failed_reconciliation_fails_the_build_naming_the_rule(lgs, demo):
     # Money that leaks between layers must stop the build: break fct_orders behind dbt's back
     # and run only the tests (the marts reconcile in either mode the demo's warehouse was
     # last built in), then mend it the same way.
-    check = ("dbt", "test", "--target", "prod", "--select", "assert_money_conserved_through_marts")
-    assert "PASS assert_money_conserved_through_marts" in lgs(*check).stdout
+    check = ("dbt", "test", "--target", "prod", "--select", "assert_lines_and_money_conserved_through_marts")
+    assert "PASS assert_lines_and_money_conserved_through_marts" in lgs(*check).stdout
     leak = ("update marts.fct_orders set net_amount = net_amount {} 1"
             " where invoice_id = (select min(invoice_id) from marts.fct_orders)")
     lgs.query(leak.format("+") + " returning 1")
@@ -118,8 +118,8 @@ def test_failed_reconciliation_fails_the_build_naming_the_rule(lgs, demo):
     finally:
         lgs.query(leak.format("-") + " returning 1")
     assert result.returncode == 1
-    assert "assert_money_conserved_through_marts" in result.stdout and "FAIL 1" in result.stdout, result.stdout[-3000:]
-    assert "PASS assert_money_conserved_through_marts" in lgs(*check).stdout
+    assert "assert_lines_and_money_conserved_through_marts" in result.stdout and "FAIL 1" in result.stdout, result.stdout[-3000:]
+    assert "PASS assert_lines_and_money_conserved_through_marts" in lgs(*check).stdout
 
 
 @pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data/online_retail_II.parquet (the real dataset)")
