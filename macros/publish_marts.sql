@@ -48,8 +48,16 @@
         end loop;
         perform set_config('lock_timeout', '0', true);
         foreach relation in array relations loop
-            execute format('drop table if exists marts.%I', relation);
-            execute format('alter table %I.%I set schema marts', '{{ build_schema }}', relation);
+            if to_regclass(format('%I.%I', '{{ build_schema }}', relation || '__increment')) is not null then
+                -- Built as an increment (materialization published_increment): append its rows.
+                execute format('insert into marts.%I select * from %I.%I', relation, '{{ build_schema }}',
+                               relation || '__increment');
+                execute format('drop view %I.%I', '{{ build_schema }}', relation);
+                execute format('drop table %I.%I', '{{ build_schema }}', relation || '__increment');
+            else
+                execute format('drop table if exists marts.%I', relation);
+                execute format('alter table %I.%I set schema marts', '{{ build_schema }}', relation);
+            end if;
             if relation = any(seeds) then
                 execute format('create table %I.%I as select * from marts.%I', '{{ build_schema }}', relation, relation);
             else

@@ -33,7 +33,8 @@ ENGINES = ("duckdb", "spark")
 MONEY = Decimal("0.005")
 RATE = 1e-9
 # Columns that say when an engine loaded or built a row, not what it holds (DuckDB builds twice).
-WHEN_BUILT = {"load_rejects": {"loaded_at"}, "fct_sales": {"build_number"}, "dropped_duplicate_lines": {"build_number"}}
+WHEN_BUILT = {"load_rejects": {"loaded_at"}, "fct_sales": {"build_number"}, "dropped_duplicate_lines": {"build_number"},
+              "unusual_lines": {"build_number"}}
 BAD_LINES = [
     ["990001", "22138", "BAKING SET", "1.5", "2011-06-01 10:00:00", "4.95", "12345", "France"],
     ["990002", "22138", "BAKING SET", "2", "01.06.2011 10:00", "4.95", "12345", "France"],

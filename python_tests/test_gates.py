@@ -35,9 +35,15 @@ def test_a_failing_test_publishes_nothing(warehouse, tmp_path):
     # The new lines were built and tested in marts_build, but never reached analysts.
     assert warehouse.scalar("select count(*) from marts_build.fct_sales") > before[0]
     assert _published(warehouse) == before
+    facts_table = "select 'marts.fct_sales'::regclass::oid"
+    facts = warehouse.scalar(facts_table)
     warehouse("build")
     after = _published(warehouse)
     assert after[0] > before[0] and after[2] >= before[2]
+    # The facts were published as an increment to the same table (materialization
+    # published_increment): the lines the failed build computed are in it, none twice.
+    assert warehouse.scalar(facts_table) == facts
+    assert after[0] == warehouse.scalar("select count(*) from intermediate.int_invoice_lines_deduplicated")
 
 
 def test_stale_raw_data_stops_the_build(warehouse):
@@ -129,12 +135,11 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
     first = "(select min(invoice_id) from intermediate.int_orders)"
     kept = warehouse.scalar(f"select order_type from intermediate.int_orders where invoice_id = {first}")
     spoil = f"update intermediate.int_orders set order_type = %s where invoice_id = {first} returning 1"
-    # So do fct_sales' tests: it is rebuilt from the deduplicated lines, each with its number.
-    line = "(select min(invoice_line_id) from intermediate.int_invoice_lines_deduplicated)"
-    kept_type = warehouse.scalar(
-        f"select line_type from intermediate.int_invoice_lines_deduplicated where invoice_line_id = {line}")
-    spoil_line = (f"update intermediate.int_invoice_lines_deduplicated set line_type = %s"
-                  f" where invoice_line_id = {line} returning 1")
+    # So do fct_sales' tests: a published line spoiled after a passed build stays in the facts
+    # (the build appends the new lines only) and is not read again.
+    line = "(select min(invoice_line_id) from marts.fct_sales)"
+    kept_type = warehouse.scalar(f"select line_type from marts.fct_sales where invoice_line_id = {line}")
+    spoil_line = f"update marts.fct_sales set line_type = %s where invoice_line_id = {line} returning 1"
     # And the ranks' and the dropped lines' tests: a copy's original, blanked after a passed
     # build, is not read again by the ranks' column rules nor by the dropped lines' tests.
     copy = "(select min(invoice_line_id) from intermediate.int_invoice_lines_ranked where duplicate_rank > 1)"

@@ -24,6 +24,18 @@ def _snapshot(lgs) -> dict[str, tuple]:
     return {table: digest(lgs, table) for table in tables}
 
 
+# The published facts' table (its identity, which a table built whole and moved in changes).
+FACTS_TABLE = "select 'marts.fct_sales'::regclass::oid"
+
+
+def _increment(build_output: str) -> int | None:
+    """Lines a build computed for the facts as an increment to the published ones, None when
+    it built them whole."""
+    found = re.search(r"published_increment model marts_build\.fct_sales \.* *\S*\[\S*INSERT 0 (\d+)", build_output)
+    assert "published_increment model marts_build.fct_sales" in build_output, build_output[-2000:]
+    return int(found.group(1)) if found else None
+
+
 def _inserted(build_output: str, model: str = "int_invoice_lines_ranked") -> int:
     """Rows an incremental model added in this build (by default: lines ranked)."""
     found = re.search(rf"incremental model intermediate\.{model} \.* *\S*\[\S*INSERT 0 (\d+)", build_output)
@@ -43,7 +55,12 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     # the pairs it holds are written), and still equal a count of every basket.
     lgs("generate", "--lines", "600", "--seed", "33", "--out", str(tmp_path / "new_day.csv"))
     lgs("load", "--allow-mixed", str(tmp_path / "new_day.csv"))
+    facts = lgs.scalar(FACTS_TABLE)
     built = lgs("build").stdout
+    # The published facts took the day's lines in place (materialization published_increment):
+    # the same table, and the build wrote only the day's lines for it.
+    assert lgs.scalar(FACTS_TABLE) == facts
+    assert _increment(built) == lgs.scalar("select count(*) from marts.fct_sales where source_file = 'new_day.csv'") > 0
     pairs = lgs.scalar("select count(*) from intermediate.int_product_pairs")
     assert 0 < _inserted(built, "int_product_pairs") < pairs / 2
     assert 0 < _inserted(built, "int_product_descriptions") < lgs.scalar(
@@ -121,7 +138,10 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     lgs("load", "--replace", "--allow-mixed", str(day))
     # The replaced batch and every later one are ranked again: corrections, the re-sent day
     # and the day's new batch.
+    facts = lgs.scalar(FACTS_TABLE)
     built = lgs("build").stdout
+    # The lines every mart is built from started again: the facts are built whole and moved in.
+    assert _increment(built) is None and lgs.scalar(FACTS_TABLE) != facts
     assert _inserted(built) == 42 + 1500 + 1500
     # The lines every mart is built from start again: a removed batch's lines are gone.
     assert _inserted(built, "int_invoice_lines_deduplicated") == lgs.scalar("select count(*) from marts.fct_sales")
