@@ -1,3 +1,7 @@
+{#- Analysed as soon as it is built (PostgreSQL): its tests read the day's rows, and without
+    statistics the planner takes a third of the table for them and checks them against
+    `fct_sales` by reading every line of it instead of looking each one up by its key. -#}
+{{ config(post_hook=['analyze {{ this }}'] if target.type == 'postgres' else []) }}
 -- Every staging line left out of the facts, with why: today only exact duplicates, and
 -- only when `dedupe_exact_duplicates` is true. Empty otherwise; never silent.
 -- Each row carries the number of the build that last changed it, so its data tests read only
