@@ -15,9 +15,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether the model being built (`this`) lacks one of `columns` (lower case). -#}
-{% macro lacks_columns(columns) -%}
-    {%- set held = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+{#- Whether a relation (by default the model being built, `this`) lacks one of `columns`
+    (lower case). -#}
+{% macro lacks_columns(columns, relation=none) -%}
+    {%- set held = adapter.get_columns_in_relation(relation or this) | map(attribute='name') | map('lower') | list -%}
     {{ return(columns | reject('in', held) | list | length > 0) }}
 {%- endmacro %}
 

@@ -1,4 +1,4 @@
-{#- A public mart that only ever gains rows between restarts, published without copying what
+{#- A mart that only ever gains rows between restarts, published without copying what
     analysts already have (PostgreSQL, target prod).
 
     Write-audit-publish (macro publish_marts) moves each mart a run built in `marts_build` into
@@ -74,8 +74,7 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set published = adapter.get_relation(database=this.database, schema='marts', identifier=this.identifier) -%}
-    {%- if published is none or published.type != 'table'
-          or 'build_number' not in adapter.get_columns_in_relation(published) | map(attribute='name') | map('lower') -%}
+    {%- if published is none or published.type != 'table' or lacks_columns(['build_number'], published) -%}
         {{ return(none) }}
     {%- endif -%}
     {#- W: the highest number it holds. It must not be above the last passed build: a run that

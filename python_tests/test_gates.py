@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import UCI_HEADER, write_csv
+from conftest import FACTS_TABLE, UCI_HEADER, write_csv
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +35,13 @@ def test_a_failing_test_publishes_nothing(warehouse, tmp_path):
     # The new lines were built and tested in marts_build, but never reached analysts.
     assert warehouse.scalar("select count(*) from marts_build.fct_sales") > before[0]
     assert _published(warehouse) == before
-    facts_table = "select 'marts.fct_sales'::regclass::oid"
-    facts = warehouse.scalar(facts_table)
+    facts = warehouse.scalar(FACTS_TABLE)
     warehouse("build")
     after = _published(warehouse)
     assert after[0] > before[0] and after[2] >= before[2]
     # The facts were published as an increment to the same table (materialization
     # published_increment): the lines the failed build computed are in it, none twice.
-    assert warehouse.scalar(facts_table) == facts
+    assert warehouse.scalar(FACTS_TABLE) == facts
     assert after[0] == warehouse.scalar("select count(*) from intermediate.int_invoice_lines_deduplicated")
 
 

@@ -8,7 +8,7 @@ import re
 
 import psycopg
 
-from conftest import UCI_HEADER, digest, write_csv
+from conftest import FACTS_TABLE, UCI_HEADER, digest, write_csv
 
 MARTS = ["fct_sales", "fct_orders", "dim_customers", "dim_products", "dim_dates", "rfm_segments",
          "rfm_segment_summary", "monthly_kpis", "campaign_audience", "dropped_duplicate_lines",
@@ -22,10 +22,6 @@ def _snapshot(lgs) -> dict[str, tuple]:
                                               "intermediate.int_order_products", "intermediate.int_customer_products",
                                               "intermediate.int_product_descriptions", "intermediate.int_product_pairs"]
     return {table: digest(lgs, table) for table in tables}
-
-
-# The published facts' table (its identity, which a table built whole and moved in changes).
-FACTS_TABLE = "select 'marts.fct_sales'::regclass::oid"
 
 
 def _increment(build_output: str) -> int | None:
