@@ -5,9 +5,9 @@
     `marts`. For `fct_sales` that meant writing every line again on every run, ten million at
     10x the real data, to publish the 2,000 lines of a new day. A model materialized
     `published_increment` stamps each row with the `build_number` of the build that computed it
-    (its rows come from the incremental model named by config `restarts_with`, which numbers
+    (its rows come from the incremental models named by config `restarts_with`, which number
     every row again when a rule changes or a batch is removed). When the published table holds
-    the model's rows up to some build W, and that model has not started again since, only the
+    the model's rows up to some build W, and those models have not started again since, only the
     rows above W are computed, into `marts_build.<model>__increment` (typed and not-null checked by the
     published table's own columns); `marts_build.<model>` becomes a view of the published rows
     plus the increment, which the run's tests and reconciliations read; and the publish appends
@@ -17,7 +17,9 @@
     those of the model and its contract) the model is built whole, as dbt's `table`, and moved
     into `marts` as every other mart. Either way what is written is analysed at once, so the
     tests' planner knows how few rows are new. Other engines build such a model as a `table`
-    (the model's config chooses). -#}
+    (the model's config chooses). A model whose `build_number` is computed (so the filter on it
+    cannot reach the rows it is computed from) filters those rows on
+    `published_increment_floor()` itself. -#}
 {% materialization published_increment, adapter='postgres' %}
     {%- set increment = this.incorporate(path={'identifier': this.identifier ~ '__increment'}, type='table') -%}
     {#- What an earlier run left: the view in the build schema (over the published table, or
@@ -47,7 +49,7 @@
     {%- call statement('main') -%}
         create table {{ increment }} (like {{ published }});
         insert into {{ increment }}
-        select * from ({{ sql }}) as model_rows
+        select * from ({{ sql | replace(published_increment_floor(), through | string) }}) as model_rows
         where build_number > {{ through }};
     {%- endcall -%}
     {%- do drop_relation_if_exists(existing) -%}
@@ -92,15 +94,17 @@
     {%- if through is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {#- The rows come from an incremental model (config `restarts_with`) that numbers every row
-        again when it starts again (a changed rule, a removed batch): once its lowest number is
-        above W, the published rows are gone from it. -#}
-    {%- set upstream = ref(config.require('restarts_with')) -%}
-    {%- set restarted = run_query('select coalesce(min(build_number), ' ~ (through + 1) ~ ') > ' ~ through
-                                  ~ ' from ' ~ upstream) -%}
-    {%- if restarted.columns[0].values()[0] -%}
-        {{ return(none) }}
-    {%- endif -%}
+    {#- The rows come from incremental models (config `restarts_with`, a name or a list) that
+        number every row again when they start again (a changed rule, a removed batch, an
+        upgrade): once the lowest number of one is above W, the published rows are gone from it. -#}
+    {%- set upstreams = config.require('restarts_with') -%}
+    {%- for name in ([upstreams] if upstreams is string else upstreams) -%}
+        {%- set restarted = run_query('select coalesce(min(build_number), ' ~ (through + 1) ~ ') > ' ~ through
+                                      ~ ' from ' ~ ref(name)) -%}
+        {%- if restarted.columns[0].values()[0] -%}
+            {{ return(none) }}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if not published_columns_match(published, sql) -%}
         {{ log(this.identifier ~ ": the published table's columns or keys are not the model's: built whole", info=true) }}
         {{ return(none) }}
@@ -141,4 +145,13 @@
     {%- do run_query('drop table pg_temp.' ~ probe.identifier) -%}
     {%- set row = compared.rows[0] -%}
     {{ return(row[0] and row[1] == not_null | sort | join(',') and row[2] == primary_key | sort | join(',')) }}
+{%- endmacro %}
+
+{#- For a model materialized `published_increment` whose `build_number` is computed, not read
+    from a column: the number its input rows must be above, as written in its SQL. It renders
+    as -1 (every row: a whole build, and every other engine); when the run builds an increment,
+    the materialization puts W in its place, a number the planner sees, so an index on the
+    input's `build_number` finds the new rows. -#}
+{% macro published_increment_floor() -%}
+    -1 /* published_increment_floor */
 {%- endmacro %}

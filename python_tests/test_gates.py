@@ -140,15 +140,19 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
     kept_type = warehouse.scalar(f"select line_type from marts.fct_sales where invoice_line_id = {line}")
     spoil_line = f"update marts.fct_sales set line_type = %s where invoice_line_id = {line} returning 1"
     # And the ranks' and the dropped lines' tests: a copy's original, blanked after a passed
-    # build, is not read again by the ranks' column rules nor by the dropped lines' tests.
+    # build in the ranks and in the published dropped lines (which the build appends to, as the
+    # facts), is not read again by the ranks' column rules nor by the dropped lines' tests.
     copy = "(select min(invoice_line_id) from intermediate.int_invoice_lines_ranked where duplicate_rank > 1)"
     original = warehouse.scalar(
         f"select original_invoice_line_id from intermediate.int_invoice_lines_ranked where invoice_line_id = {copy}")
     assert original, "the sample has no exact duplicate to spoil"
     spoil_copy = (f"update intermediate.int_invoice_lines_ranked set original_invoice_line_id = %s"
                   f" where invoice_line_id = {copy} returning 1")
+    spoil_dropped = (f"update marts.dropped_duplicate_lines set original_invoice_line_id = %s"
+                     f" where invoice_line_id = {copy} returning 1")
     warehouse.query(spoil, ("spoiled",))
     warehouse.query(spoil_line, ("spoiled",))
+    warehouse.query(spoil_dropped, (None,))
     warehouse.query(spoil_copy, (None,))
     try:
         passed_over = warehouse("build", *only_incremental).stdout
@@ -163,6 +167,7 @@ def test_rows_a_failed_build_left_unchecked_are_read_again_until_mended(warehous
         warehouse.query(spoil, (kept,))
         warehouse.query(spoil_line, (kept_type,))
         warehouse.query(spoil_copy, (original,))
+        warehouse.query(spoil_dropped, (original,))
     # The staged lines' key test reads only batches no passed build has computed: a row copied
     # by hand into the first batch passes it, and the reconciliation that counts every
     # batch's rows is what fails.

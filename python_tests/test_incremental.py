@@ -24,11 +24,11 @@ def _snapshot(lgs) -> dict[str, tuple]:
     return {table: digest(lgs, table) for table in tables}
 
 
-def _increment(build_output: str) -> int | None:
-    """Lines a build computed for the facts as an increment to the published ones, None when
-    it built them whole."""
-    found = re.search(r"published_increment model marts_build\.fct_sales \.* *\S*\[\S*INSERT 0 (\d+)", build_output)
-    assert "published_increment model marts_build.fct_sales" in build_output, build_output[-2000:]
+def _increment(build_output: str, model: str = "fct_sales") -> int | None:
+    """Rows a build computed for a mart (by default the facts) as an increment to the published
+    ones, None when it built the mart whole."""
+    found = re.search(rf"published_increment model marts_build\.{model} \.* *\S*\[\S*INSERT 0 (\d+)", build_output)
+    assert f"published_increment model marts_build.{model}" in build_output, build_output[-2000:]
     return int(found.group(1)) if found else None
 
 
@@ -125,6 +125,8 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     facts_before = lgs.scalar("select count(*) from marts.fct_sales")
     built = lgs("build").stdout
     assert _inserted(built) == 1500 and _inserted(built, "int_invoice_lines_deduplicated") == 0
+    # Its lines are all dropped as copies: only they were computed for the published dropped lines.
+    assert _increment(built, "dropped_duplicate_lines") == 1500
     assert _inserted(built, "int_orders") == 0 and _inserted(built, "int_order_products") == 0
     assert _inserted(built, "int_product_pairs") == 0 and _inserted(built, "int_product_descriptions") == 0
     assert lgs.scalar("select count(*) from marts.fct_sales") == facts_before

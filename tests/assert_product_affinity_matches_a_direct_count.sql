@@ -6,6 +6,11 @@
 -- mart is built from (`int_product_pairs`, added to day by day) or the rows' basket flag.
 -- `assert_order_products_add_up_to_lines` ties those rows to the invoice lines.
 -- Returns each sampled pair whose figures differ.
+-- depends_on: {{ ref('customer_recommendations') }}
+-- (Not read. `dbt build` holds a model's children until its tests pass, and this check is the
+-- longest on `product_affinity`: ranked after the recommendations instead, it runs beside
+-- them, on the other core, not before them. It still gates the publish: a failure publishes
+-- nothing, and holds back `campaign_audience`, which reads the recommendations.)
 with
 
 baskets as (

@@ -1,7 +1,13 @@
-{#- Analysed as soon as it is built (PostgreSQL): its tests read the day's rows, and without
-    statistics the planner takes a third of the table for them and checks them against
-    `fct_sales` by reading every line of it instead of looking each one up by its key. -#}
-{{ config(post_hook=['analyze {{ this }}'] if target.type == 'postgres' else []) }}
+{#- Its rows are ranked lines with a `build_number`, so on PostgreSQL a run finds the dropped
+    lines among those ranked above the published rows only, and the publish appends them
+    (materialization published_increment, which also analyses what it wrote: its tests then
+    look the day's rows up in `fct_sales` by key); a changed rule or a removed batch starts the
+    deduplicated lines again, as an upgrade of the ranks ranks every line again: then this model
+    is built whole. -#}
+{{ config(
+    materialized='published_increment' if target.type == 'postgres' else 'table',
+    restarts_with=['int_invoice_lines_deduplicated', 'int_invoice_lines_ranked'],
+) }}
 -- Every staging line left out of the facts, with why: today only exact duplicates, and
 -- only when `dedupe_exact_duplicates` is true. Empty otherwise; never silent.
 -- Each row carries the number of the build that last changed it, so its data tests read only
@@ -11,11 +17,21 @@
 with
 
 ranked as (
+    -- Every ranked line; on an increment, those ranked since the published rows (the day's).
     select * from {{ ref('int_invoice_lines_ranked') }}
+    where build_number > {{ published_increment_floor() }}
 ),
 
 invoice_lines as (
+    -- From the first batch of those lines on: on an increment, raw's block-range index finds the
+    -- day's batch instead of reading every line.
     select * from {{ ref('stg_retail__invoice_lines') }}
+    where
+        batch_id >= (
+            select min(ranked_lines.batch_id)
+            from {{ ref('int_invoice_lines_ranked') }} as ranked_lines
+            where ranked_lines.build_number > {{ published_increment_floor() }}
+        )
 ),
 
 deduplicated_since as (
