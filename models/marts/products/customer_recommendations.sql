@@ -1,3 +1,6 @@
+{#- Analysed as soon as it is built (PostgreSQL): `assert_recommendations_are_not_yet_bought`
+    reads it next, and plans better with statistics (3.5 s against 2.4 at 10x). -#}
+{{ config(post_hook=['analyze {{ this }}'] if target.type == 'postgres' else []) }}
 -- For each customer with a purchase, up to var `recommendations_per_customer` products they
 -- have not bought, ranked by how often they go with what the customer did buy: a candidate
 -- scores the highest confidence (`product_affinity`) from any product the customer bought,
