@@ -18,10 +18,14 @@
         alter table {{ this }} add column if not exists through_batch_id {{ dbt.type_bigint() }};
         alter table {{ this }} add column if not exists live_batch_count {{ dbt.type_bigint() }};
         alter table {{ this }} add column if not exists definitions_hash {{ dbt.type_string() }};
-        delete from {{ this }}
+        truncate table {{ this }}
+    {%- elif run_query('select ' ~ history_is_current()).columns[0].values()[0] -%}
+        select 1
     {%- else -%}
-        delete from {{ this }}
-        where not {{ history_is_current() }}
+        {#- Truncated, not deleted: a delete of every row left them all dead in the table (21M
+            dead rows beside 10.6M live ones in the deduplicated lines at 10x after two
+            restarts), for every later scan to read until a vacuum reached them. -#}
+        truncate table {{ this }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -81,16 +85,13 @@
             emptied the model), so the planner sees how few orders lie above it and looks
             their lines up by index instead of reading every line. -#}
         {%- set held = run_query('select ' ~ held_through_batch()).columns[0].values()[0] | int -%}
-        delete from {{ this }}
-        where exists (
-            select 1
-            from {{ ref('int_order_products') }} as recomputed
-            inner join {{ ref('int_invoice_lines_deduplicated') }} as earlier
-                on recomputed.invoice_id = earlier.invoice_id
-            where
-                recomputed.through_batch_id > {{ held }}
-                and earlier.batch_id <= {{ held }}
-        )
+        {%- set grew = run_query(
+            'select exists (select 1 from ' ~ ref('int_order_products') ~ ' as recomputed'
+            ~ ' inner join ' ~ ref('int_invoice_lines_deduplicated') ~ ' as earlier'
+            ~ ' on recomputed.invoice_id = earlier.invoice_id'
+            ~ ' where recomputed.through_batch_id > ' ~ held ~ ' and earlier.batch_id <= ' ~ held ~ ')') -%}
+        {#- Truncated rather than deleted, as in forget_stale_history. -#}
+        {{ 'truncate table ' ~ this if grew.columns[0].values()[0] else 'select 1' }}
     {%- endif -%}
 {%- endmacro %}
 
