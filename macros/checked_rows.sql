@@ -3,7 +3,8 @@
     The incremental models (`int_invoice_lines_ranked`, which holds the load order only, and
     those that hold business rules: `int_invoice_lines_deduplicated`,
     `int_orders`, `int_order_products`, `int_customer_products`,
-    `int_customers_rfm_history`, `int_product_descriptions`, `int_product_pairs`) stamp each row they
+    `int_customers_rfm_history`, `int_product_descriptions`, `int_product_pairs`,
+    `int_customer_recommendation_picks`) stamp each row they
     compute with `build_number`: one more than the last passed build (the mart
     `passed_builds`, which a build adds a row to only when every test of these models and of
     `fct_sales` passed, and which is published with the other marts). `fct_sales` is rebuilt

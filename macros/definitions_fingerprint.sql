@@ -6,7 +6,8 @@
     {%- set rule_vars = [
         'dedupe_exact_duplicates', 'placed_order_types', 'non_product_stock_codes',
         'non_product_stock_code_prefixes', 'unknown_customer_id', 'rfm_scoring', 'rfm_buckets',
-        'affinity_max_order_products',
+        'affinity_max_order_products', 'affinity_min_orders', 'recommendations_per_customer',
+        'recommendation_companions', 'recommendation_basis_products',
     ] -%}
     {%- set parts = [] -%}
     {%- if execute -%}

@@ -1,6 +1,7 @@
 {#- Pre-hook of an incremental model that holds business rules (`int_invoice_lines_deduplicated`
     by load batch, `int_orders` and `int_order_products` by invoice, `int_customer_products` by customer, `int_customers_rfm_history` by month,
-    `int_product_descriptions` by stock code, `int_product_pairs` by pair), whose rows carry `definitions_hash`,
+    `int_product_descriptions` by stock code, `int_product_pairs` by pair, `int_customer_recommendation_picks` by
+    customer), whose rows carry `definitions_hash`,
     `through_batch_id` and `live_batch_count`: empty it, so the run computes it all again,
     when the definitions changed since it was built (macro definitions_fingerprint) or a
     batch it was built from is no longer live in raw (`lgs load --replace`, `lgs unload`):

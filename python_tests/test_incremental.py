@@ -20,7 +20,8 @@ def _snapshot(lgs) -> dict[str, tuple]:
     tables = [f"marts.{m}" for m in MARTS] + ["intermediate.int_invoice_lines_ranked",
                                               "intermediate.int_invoice_lines_deduplicated", "intermediate.int_orders",
                                               "intermediate.int_order_products", "intermediate.int_customer_products",
-                                              "intermediate.int_product_descriptions", "intermediate.int_product_pairs"]
+                                              "intermediate.int_product_descriptions", "intermediate.int_product_pairs",
+                                              "intermediate.int_customer_recommendation_picks"]
     return {table: digest(lgs, table) for table in tables}
 
 
@@ -67,6 +68,13 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
         " on a.invoice_id = b.invoice_id and a.stock_code <= b.stock_code group by 1, 2 order by 1, 2")
     assert recount == lgs.query("select stock_code_a, stock_code_b, orders_with_both"
                                 " from intermediate.int_product_pairs order by 1, 2")
+    # The recommendations were picked again for some customers only, and the picks kept for
+    # the others are what picking for every customer gives.
+    picks = "intermediate.int_customer_recommendation_picks"
+    assert 0 < _inserted(built, "int_customer_recommendation_picks") < lgs.scalar(f"select count(*) from {picks}")
+    picked = digest(lgs, picks)
+    lgs("dbt", "run", "--target", "prod", "--full-refresh", "--select", "int_customer_recommendation_picks")
+    assert digest(lgs, picks) == picked
 
     # A new day, plus late lines and cancellations of invoices already in the marts.
     sold = lgs.query("select invoice, stock_code, description, quantity, unit_price, customer_id, country"
@@ -242,3 +250,50 @@ def test_rfm_history_adds_a_month_and_recomputes_only_when_it_must(lgs, tmp_path
     assert lgs.query("select customer_id, month_end, rfm_code from marts.rfm_history order by 1, 2") != ntile
     lgs("build", *HISTORY)
     assert lgs.query("select customer_id, month_end, rfm_code from marts.rfm_history order by 1, 2") == ntile
+
+
+def test_recommendations_follow_a_companion_whose_baskets_grew(lgs, tmp_path):
+    """A day that leaves a customer's products alone can still change their recommendations:
+    customer 2 bought only 20001, whose companions 20002 and 20003 tie on confidence; 20002
+    comes first (same lift, lower code) until a day puts 20002 on a new basket without 20001.
+    Its lift from 20001 then drops, 20003 comes first, and the build picks again for customer 2
+    (and the customers of the day's products) but not for customer 4, whose products the day
+    did not reach."""
+    every_pair = ("--vars", "{affinity_min_orders: 1}")
+
+    def lines(name: str, rows: list[tuple[str, str, str, int]]) -> str:
+        return str(write_csv(tmp_path / name, UCI_HEADER, [
+            [invoice, code, f"ITEM {code}", "1", when, "2.50", str(customer), "United Kingdom"]
+            for invoice, code, when, customer in rows]))
+
+    lgs.reset()
+    lgs("load", lines("base.csv", [
+        ("500001", "20001", "2010-03-01 10:00:00", 1), ("500001", "20002", "2010-03-01 10:00:00", 1),
+        ("500002", "20001", "2010-03-02 10:00:00", 1), ("500002", "20003", "2010-03-02 10:00:00", 1),
+        ("500003", "20001", "2010-03-03 10:00:00", 2),
+        ("500004", "20004", "2010-03-04 10:00:00", 4),
+        ("500005", "20004", "2010-03-05 10:00:00", 5), ("500005", "20005", "2010-03-05 10:00:00", 5)]))
+    lgs("build", *every_pair)
+    picks = ("select stock_code from intermediate.int_customer_recommendation_picks"
+             " where customer_id = %s order by recommendation_rank")
+    assert [code for (code,) in lgs.query(picks, (2,))] == ["20002", "20003"]
+    assert [code for (code,) in lgs.query(picks, (4,))] == ["20005"]
+
+    lgs("load", "--allow-mixed", lines("day.csv", [
+        ("500006", "20002", "2010-04-01 10:00:00", 3), ("500006", "20006", "2010-04-01 10:00:00", 3)]))
+    built = lgs("build", *every_pair).stdout
+    assert [code for (code,) in lgs.query(picks, (2,))] == ["20003", "20002"]
+    # Picked again: customer 1 (20002 now goes with 20006), 2 (above) and 3 (the day's buyer);
+    # customer 4's pick is the one computed from the first batch.
+    assert _inserted(built, "int_customer_recommendation_picks") == lgs.scalar(
+        "select count(*) from intermediate.int_customer_recommendation_picks where customer_id in (1, 2, 3)") == 4
+    assert lgs.scalar("select through_batch_id from intermediate.int_customer_recommendation_picks"
+                      " where customer_id = 4") < lgs.scalar("select max(batch_id) from raw.load_batches")
+    # The published recommendations carry today's figures: the lift of every pair moved.
+    assert lgs.query("select stock_code, lift from marts.customer_recommendations where customer_id = 2"
+                     " order by recommendation_rank") == lgs.query(
+        "select stock_code_b, lift from marts.product_affinity where stock_code_a = '20001'"
+        " and stock_code_b in ('20002', '20003') order by lift desc")
+    picked = digest(lgs, "intermediate.int_customer_recommendation_picks")
+    lgs("build", "--full-refresh", *every_pair)
+    assert digest(lgs, "intermediate.int_customer_recommendation_picks") == picked

@@ -1,17 +1,16 @@
--- depends_on: {{ ref('int_customer_products') }}
+-- depends_on: {{ ref('int_customer_recommendation_picks') }}
 -- depends_on: {{ ref('int_customers_rfm_history') }}
--- depends_on: {{ ref('int_product_pairs') }}
 -- depends_on: {{ ref('int_product_descriptions') }}
 -- depends_on: {{ ref('fct_sales') }}
 -- depends_on: {{ ref('dropped_duplicate_lines') }}
 -- One row per build whose incremental models, `fct_sales` (whose rows are the deduplicated
 -- lines with their build number) and `dropped_duplicate_lines` (the ranked lines the rule
 -- leaves out) passed every data test: the builds before this one (as published) and this
--- one. A descendant of all eleven (`int_invoice_lines_ranked` precedes
+-- one. A descendant of all of them (`int_invoice_lines_ranked` precedes
 -- `int_invoice_lines_deduplicated`; `int_product_descriptions` follows it;
--- `int_customer_products` and `int_product_pairs` follow `int_order_products`, which follows
--- `int_orders`, which follows `int_invoice_lines_deduplicated`: the six named above are
--- enough), so `dbt build` skips it when one of their tests fails, and the build adds no row;
+-- `int_customer_recommendation_picks` follows `int_customer_products` and `int_product_pairs`,
+-- which follow `int_order_products`, which follows `int_orders`, which follows
+-- `int_invoice_lines_deduplicated`: the five named above are enough), so `dbt build` skips it when one of their tests fails, and the build adds no row;
 -- on prod it is published with the other marts only when the whole build passed. The
 -- incremental models stamp the rows they compute with the number this build gets
 -- (`fct_sales` and `dropped_duplicate_lines` carry their lines' number), and their tests read
