@@ -10,16 +10,14 @@
 -- together than if bought independently.
 with
 
-counts as (
+pairs as (
+    -- Read apart from the products' own rows below, not from one shared step: a step read
+    -- twice is stored whole (six million rows at 10x: 3.5 s against 2.1 for the model).
     select
         stock_code_a,
         stock_code_b,
         orders_with_both
     from {{ ref('int_product_pairs') }}
-),
-
-pairs as (
-    select * from counts
     where stock_code_a < stock_code_b and orders_with_both >= {{ var('affinity_min_orders') }}
 ),
 
@@ -28,7 +26,7 @@ product_baskets as (
     select
         stock_code_a as stock_code,
         orders_with_both as baskets
-    from counts
+    from {{ ref('int_product_pairs') }}
     where stock_code_a = stock_code_b
 ),
 
