@@ -25,9 +25,9 @@
 -- matters only when its confidence reaches the product's lowest listed one. So a run computes
 -- again the customers whose products were computed again, those whose basis holds such a
 -- product, and those left without any product (they lose their picks), and keeps the others.
--- Each customer computed again with no pick left gets one row without a product, so that
--- dbt's delete+insert removes what they held; the post-hook removes those rows in the same
--- transaction. Like the models it reads, it starts again from nothing (pre-hook
+-- Each customer computed again also gets one row without a product, so that dbt's
+-- delete+insert removes what they held even when no pick is left; the post-hook removes
+-- those rows in the same transaction. Like the models it reads, it starts again from nothing (pre-hook
 -- forget_stale_history) when the definitions change or a batch it was built from is removed:
 -- then, as on a first build, every customer is computed in one pass.
 {%- set held = held_batch_number() %}
@@ -203,14 +203,13 @@ picks as (
     where recommendation_rank <= {{ var('recommendations_per_customer') }}
     {% if partial -%}
         union all
-        -- A customer computed again with no pick: one row without a product (see above).
+        -- Each customer computed again: one row without a product (see above).
         select
-            computed_customers.customer_id,
+            customer_id,
             cast(null as {{ dbt.type_int() }}) as recommendation_rank,
             cast(null as {{ dbt.type_string() }}) as stock_code,
             cast(null as {{ dbt.type_string() }}) as because_of_stock_code
         from computed_customers
-        where not exists (select 1 from ranked where ranked.customer_id = computed_customers.customer_id)
     {%- endif %}
 ),
 
