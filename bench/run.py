@@ -437,7 +437,7 @@ def bench_scale(runs: int, scales: list[float]) -> dict:
                         "server_peak_mb": round(max(load["server_peak_mb"], build["server_peak_mb"],
                                                     day_build["server_peak_mb"])),
                         "day_build_seconds": round(day_build["seconds"], 2),
-                        "day_build_ratio": round(day_build["seconds"] / build["seconds"], 2),
+                        "day_build_ratio": round(day_build["seconds"] / build["seconds"], 3),
                         "mart_seconds": marts, "day_breakdown": day_breakdown, "day_slowest": day_slowest}
         row = rows[factor]
         print(f"scale {factor}x ({lines:,} lines): load {row['load_seconds']:.1f} s, build {row['build_seconds']:.1f} s,"

@@ -4,11 +4,17 @@
     computes only the lines above the published ones and the publish appends them
     (materialization published_increment, which also analyses what it wrote at once: without
     statistics the planner guesses that a third of the lines are new, and the tests read them
-    all); a changed rule or a removed batch builds it whole. -#}
+    all); a changed rule or a removed batch builds it whole. A customer's lines of a product
+    are found by a B-tree on both: `assert_recommendations_are_not_yet_bought` looks up each
+    recommendation there (0.45 s at 10x, against 3.0 s reading every line; the index takes 5 s
+    to build with the table), as an analyst looking at one customer would. -#}
 {{ config(
     materialized='published_increment' if target.type == 'postgres' else 'table',
     restarts_with='int_invoice_lines_deduplicated',
-    indexes=[{'columns': ['build_number'], 'type': 'brin'}] if target.type == 'postgres' else [],
+    indexes=[
+        {'columns': ['build_number'], 'type': 'brin'},
+        {'columns': ['customer_id', 'stock_code']},
+    ] if target.type == 'postgres' else [],
 ) }}
 -- One row per invoice line kept: what was sold, cancelled or adjusted, to whom, when and
 -- for how much. Guest lines carry the unknown-customer key. Each row is its deduplicated
