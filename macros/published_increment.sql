@@ -8,8 +8,9 @@
     (its rows come from the incremental models named by config `restarts_with`, which number
     every row again when a rule changes or a batch is removed). When the published table holds
     the model's rows up to some build W, and those models have not started again since, only the
-    rows above W are computed, into `marts_build.<model>__increment` (typed and not-null checked by the
-    published table's own columns); `marts_build.<model>` becomes a view of the published rows
+    rows above W are computed, into `marts_build.<model>__increment` (typed, not-null checked and
+    indexed as the published table is: a lookup through the view below can then use the index
+    on both sides, where a scan of the increment for every looked-up row would not pay); `marts_build.<model>` becomes a view of the published rows
     plus the increment, which the run's tests and reconciliations read; and the publish appends
     the increment to the published table in its one transaction, where the published table's
     primary key checks the new rows against the old. Otherwise (first build, `--full-refresh`,
@@ -47,7 +48,7 @@
         {%- do get_assert_columns_equivalent(sql) -%}
     {%- endif -%}
     {%- call statement('main') -%}
-        create table {{ increment }} (like {{ published }});
+        create table {{ increment }} (like {{ published }} including indexes);
         insert into {{ increment }}
         select * from ({{ sql | replace(published_increment_floor(), through | string) }}) as model_rows
         where build_number > {{ through }};
