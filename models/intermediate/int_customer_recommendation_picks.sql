@@ -16,20 +16,21 @@
 -- each basis product's var `recommendation_companions` most confident companions.
 -- `customer_recommendations` adds today's figures and descriptions.
 -- Incremental by customer. A customer's picks depend only on their own products (their
--- rows in `int_customer_products`) and on the order of their basis products' companions.
--- That order is confidence, then lift, then stock code; for one product, among equal
--- confidences, a higher lift is a companion on fewer baskets, so the order does not depend on
--- how many baskets there are in all. A day changes it only for a product on the day's
--- baskets (its pair counts and baskets change), or for a product with a companion that was:
--- that companion's baskets grew, so it can only move down among equal confidences, and it
--- matters only when its confidence reaches the product's lowest listed one. So a run computes
--- again the customers whose products were computed again, those whose basis holds such a
--- product, and those left without any product (they lose their picks), and keeps the others.
--- Each customer computed again also gets one row without a product, so that dbt's
--- delete+insert removes what they held even when no pick is left; the post-hook removes
--- those rows in the same transaction. Like the models it reads, it starts again from nothing (pre-hook
--- forget_stale_history) when the definitions change or a batch it was built from is removed:
--- then, as on a first build, every customer is computed in one pass.
+-- rows in `int_customer_products`) and on their basis products' listed companions: which,
+-- in what order, with what confidence and on how many baskets. Ranked by confidence, then
+-- lift, then stock code, they do not depend on how many baskets there are in all: among
+-- equal confidences, the higher lift is the companion on fewer baskets. A day changes them
+-- only for a product on the day's baskets (its pair counts and baskets change), or for a
+-- product with a companion that is: that companion's baskets grew, so it can only move down
+-- among equal confidences, and it matters only when its confidence reaches the product's
+-- lowest listed one. So a run computes again the customers whose products were computed
+-- again, those whose basis holds such a product, and those left without any product (they
+-- lose their picks), and keeps the others. Each customer computed again also gets one row
+-- without a product, so that dbt's delete+insert removes what they held even when no pick is
+-- left; the post-hook removes those rows in the same transaction. Like the models it reads,
+-- it starts again from nothing (pre-hook forget_stale_history) when the definitions change or
+-- a batch it was built from is removed: then, as on a first build, every customer is
+-- computed in one pass.
 {%- set held = held_batch_number() %}
 {%- set partial = is_incremental() and held > 0 %}
 with
