@@ -4,7 +4,7 @@
     unique_key='customer_id',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
-    post_hook="delete from {{ this }} where stock_code is null",
+    post_hook="{% if is_incremental() %}delete from {{ this }} where stock_code is null{% endif %}",
     indexes=[{'columns': ['customer_id']}, {'columns': ['through_batch_id']}, {'columns': ['build_number']}],
 ) }}
 -- depends_on: {{ ref('int_invoice_lines_deduplicated') }}
@@ -115,13 +115,14 @@ companions as (
     ),
 
     customers_without_products as (
-        select held.customer_id
+        select customer_id
         from (select distinct customer_id from {{ this }}) as held
-        where not exists (
-            select 1
-            from {{ ref('int_customer_products') }} as bought
-            where bought.customer_id = held.customer_id
-        )
+        where
+            not exists (
+                select 1
+                from {{ ref('int_customer_products') }} as bought
+                where bought.customer_id = held.customer_id
+            )
     ),
 
     computed_customers as (
@@ -131,7 +132,7 @@ companions as (
     ),
 {%- endif %}
 
-basis as (
+top_products as (
     -- What the recommendations start from: the customer's var `recommendation_basis_products`
     -- products with the most spend (all of them for most customers), so the candidates grow
     -- with the customers, not with how many products the biggest buyers ever touched.
@@ -139,11 +140,17 @@ basis as (
         customer_id,
         stock_code
     from {{ ref('int_customer_products') }}
-    where
-        spend_rank <= {{ var('recommendation_basis_products') }}
-        {% if partial -%}
-            and customer_id in (select recomputed_customers.customer_id from recomputed_customers)
-        {%- endif %}
+    where spend_rank <= {{ var('recommendation_basis_products') }}
+),
+
+basis as (
+    select
+        customer_id,
+        stock_code
+    from top_products
+    {% if partial -%}
+        where customer_id in (select recomputed_customers.customer_id from recomputed_customers)
+    {%- endif %}
 ),
 
 bought as (

@@ -10,7 +10,8 @@
 -- `int_invoice_lines_deduplicated`; `int_product_descriptions` follows it;
 -- `int_customer_recommendation_picks` follows `int_customer_products` and `int_product_pairs`,
 -- which follow `int_order_products`, which follows `int_orders`, which follows
--- `int_invoice_lines_deduplicated`: the five named above are enough), so `dbt build` skips it when one of their tests fails, and the build adds no row;
+-- `int_invoice_lines_deduplicated`: the five named above are enough), so `dbt build` skips
+-- it when one of their tests fails, and the build adds no row;
 -- on prod it is published with the other marts only when the whole build passed. The
 -- incremental models stamp the rows they compute with the number this build gets
 -- (`fct_sales` and `dropped_duplicate_lines` carry their lines' number), and their tests read
