@@ -115,14 +115,7 @@ companions as (
     ),
 
     customers_without_products as (
-        select customer_id
-        from (select distinct customer_id from {{ this }}) as held
-        where
-            not exists (
-                select 1
-                from {{ ref('int_customer_products') }} as bought
-                where bought.customer_id = held.customer_id
-            )
+        {{ held_customers_missing_from(ref('int_customer_products')) }}
     ),
 
     computed_customers as (
