@@ -84,13 +84,19 @@
         builds the model but not `passed_builds` (a selection) publishes rows under the number
         the next run gets too, so a restart in that next run could not be told from them. The
         block-range index answers "any row above" and "a row of the last passed build" at once;
-        only when that build added no row is the whole column read. -#}
+        only when that build added no row is the whole column read. An empty table holds no
+        number: its W is the last passed build that computed the model (`passed_builds`
+        names them), whose publish left it empty. -#}
     {%- set passed = last_passed_build() -%}
+    {%- set passed_builds = published_passed_builds() -%}
+    {%- set last_computed = 'null' if passed_builds is none or lacks_columns(['increment_models'], passed_builds)
+        else '(select max(build_number) from ' ~ passed_builds ~ " where ',' || increment_models || ',' like '%,"
+             ~ this.identifier ~ ",%')" -%}
     {%- set found = run_query(
         'select case'
         ~ ' when exists (select 1 from ' ~ published ~ ' where build_number > ' ~ passed ~ ') then null'
         ~ ' when exists (select 1 from ' ~ published ~ ' where build_number = ' ~ passed ~ ') then ' ~ passed
-        ~ ' else (select max(build_number) from ' ~ published ~ ') end') -%}
+        ~ ' else coalesce((select max(build_number) from ' ~ published ~ '), ' ~ last_computed ~ ') end') -%}
     {%- set through = found.columns[0].values()[0] -%}
     {%- if through is none -%}
         {{ return(none) }}

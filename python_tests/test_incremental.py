@@ -58,6 +58,12 @@ def test_incremental_builds_equal_a_full_refresh(lgs, tmp_path):
     # the same table, and the build wrote only the day's lines for it.
     assert lgs.scalar(FACTS_TABLE) == facts
     assert _increment(built) == lgs.scalar("select count(*) from marts.fct_sales where source_file = 'new_day.csv'") > 0
+    # So did the unusual lines, of which the sample has none: an empty published table holds
+    # its rows through the last passed build that computed it, which passed_builds names.
+    assert lgs.scalar("select count(*) from marts.unusual_lines") == 0
+    assert _increment(built, "unusual_lines") == 0
+    assert lgs.query("select increment_models from marts.passed_builds order by build_number") == [
+        ("dropped_duplicate_lines,fct_sales,unusual_lines",)] * 2
     pairs = lgs.scalar("select count(*) from intermediate.int_product_pairs")
     assert 0 < _inserted(built, "int_product_pairs") < pairs / 2
     assert 0 < _inserted(built, "int_product_descriptions") < lgs.scalar(

@@ -15,8 +15,17 @@
 -- on prod it is published with the other marts only when the whole build passed. The
 -- incremental models stamp the rows they compute with the number this build gets
 -- (`fct_sales` and `dropped_duplicate_lines` carry their lines' number), and their tests read
--- only rows above the last passed build (macros/checked_rows.sql).
+-- only rows above the last passed build (macros/checked_rows.sql). Each row also names the
+-- marts published as increments that the build computed (`increment_models`): an empty
+-- published one holds its rows through the last build naming it (macro
+-- published_through_build).
 {%- set published = published_passed_builds() %}
+{%- set increment_models = [] %}
+{%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.materialized == 'published_increment'
+        and node.unique_id in selected_resources %}
+    {%- do increment_models.append(node.name) %}
+{%- endfor %}
 with
 
 earlier as (
@@ -26,7 +35,12 @@ earlier as (
             built_at,
             through_batch_id,
             live_batch_count,
-            dbt_invocation_id
+            dbt_invocation_id,
+            {% if lacks_columns(['increment_models'], published) -%}
+                cast(null as {{ dbt.type_string() }}) as increment_models
+            {%- else -%}
+                increment_models
+            {%- endif %}
         from {{ published }}
     {%- else -%}
         select
@@ -34,7 +48,8 @@ earlier as (
             cast(null as {{ dbt.type_timestamp() }}) as built_at,
             cast(null as {{ dbt.type_bigint() }}) as through_batch_id,
             cast(null as {{ dbt.type_bigint() }}) as live_batch_count,
-            cast(null as {{ dbt.type_string() }}) as dbt_invocation_id
+            cast(null as {{ dbt.type_string() }}) as dbt_invocation_id,
+            cast(null as {{ dbt.type_string() }}) as increment_models
         where 1 = 0
     {%- endif %}
 ),
@@ -49,7 +64,9 @@ this_build as (
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as built_at,
         through_batch_id,
         live_batch_count,
-        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as dbt_invocation_id
+        cast('{{ invocation_id }}' as {{ dbt.type_string() }}) as dbt_invocation_id,
+        {%- set increment_list = increment_models | sort | join(",") %}
+        cast('{{ increment_list }}' as {{ dbt.type_string() }}) as increment_models
     from batches
 ),
 
