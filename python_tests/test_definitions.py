@@ -89,6 +89,11 @@ def test_marts_agree_on_every_customer_and_month(warehouse):
     ("update marts.fct_orders set is_placed = not is_placed"
      " where invoice_id = (select min(invoice_id) from marts.fct_orders)",
      "assert_monthly_kpis_add_up_to_orders", ""),
+    # The pairs' baskets with both products, counted from the rarer product of each pair.
+    ("update marts.product_affinity set orders_with_both = orders_with_both - 1"
+     " where (stock_code_a, stock_code_b) = (select stock_code_a, stock_code_b from marts.product_affinity"
+     " order by orders_with_both desc, stock_code_a, stock_code_b limit 1)",
+     "assert_product_affinity_matches_a_direct_count", ""),
 ])
 def test_agreement_tests_fail_when_a_definition_drifts(warehouse, statement, test, problem):
     out = _tamper_and_test(warehouse, statement, test)

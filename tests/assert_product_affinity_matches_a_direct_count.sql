@@ -84,16 +84,29 @@ product_baskets as (
     group by stock_code
 ),
 
-with_both as (
+pair_sides as (
+    -- Each pair counted from its product on fewer baskets, looked up on the other's: the rows
+    -- joined are those of the rarer product, not of a product on most baskets.
     select
         sampled.stock_code_a,
         sampled.stock_code_b,
-        count(*) as orders_with_both
+        case when with_a.baskets <= with_b.baskets then sampled.stock_code_a else sampled.stock_code_b end as rarer,
+        case when with_a.baskets <= with_b.baskets then sampled.stock_code_b else sampled.stock_code_a end as other
     from sampled
-    inner join kept as kept_a on sampled.stock_code_a = kept_a.stock_code
-    inner join kept as kept_b
-        on kept_a.invoice_id = kept_b.invoice_id and sampled.stock_code_b = kept_b.stock_code
-    group by sampled.stock_code_a, sampled.stock_code_b
+    inner join product_baskets as with_a on sampled.stock_code_a = with_a.stock_code
+    inner join product_baskets as with_b on sampled.stock_code_b = with_b.stock_code
+),
+
+with_both as (
+    select
+        pair_sides.stock_code_a,
+        pair_sides.stock_code_b,
+        count(*) as orders_with_both
+    from pair_sides
+    inner join kept as kept_rarer on pair_sides.rarer = kept_rarer.stock_code
+    inner join kept as kept_other
+        on kept_rarer.invoice_id = kept_other.invoice_id and pair_sides.other = kept_other.stock_code
+    group by pair_sides.stock_code_a, pair_sides.stock_code_b
 ),
 
 all_baskets as (
