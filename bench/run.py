@@ -306,12 +306,14 @@ def bench_build(runs: int) -> dict:
     slowest = _slowest()
     breakdown = _breakdown(measured[-1]["seconds"])
     floor = floor_seconds(runs)
-    result = {"full_build_seconds": round(seconds, 2), "target_seconds": 45,
+    # Issue 18: half of the 53 s it measured when it was filed.
+    result = {"full_build_seconds": round(seconds, 2), "target_seconds": 26.5,
               "peak_rss_mb": round(max(m["peak_rss_mb"] for m in measured)), "slowest_nodes": slowest,
               "breakdown_of_the_last_build": breakdown,
               "floor_seconds": round(floor, 2), "ratio_to_floor": round(seconds / floor, 1)}
     print(f"full build (lgs build --full-refresh: models + all tests, real data, median of {runs}):"
-          f" {seconds:.1f} s (target < 45 s); the compute floor (bench/floor.sql) {floor:.1f} s,"
+          f" {seconds:.1f} s (target <= 26.5 s, half of issue 18's 53 s);"
+          f" the compute floor (bench/floor.sql) {floor:.1f} s,"
           f" ratio {seconds / floor:.1f} (target <= 8)")
     nodes = ", ".join(f"{kind} {secs} s" for kind, secs in breakdown["node_seconds"].items())
     print(f"  last build: {breakdown['wall_seconds']} s = dbt's run {breakdown['dbt_run_seconds']} s"
