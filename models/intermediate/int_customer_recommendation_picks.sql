@@ -33,6 +33,8 @@
 -- computed in one pass.
 {%- set held = held_batch_number() %}
 {%- set partial = is_incremental() and held > 0 %}
+{#- A basis product: one of the customer's products with the most spend. -#}
+{%- set in_basis = 'spend_rank <= ' ~ var('recommendation_basis_products') %}
 with
 
 affinity as (
@@ -110,7 +112,7 @@ companions as (
         select customer_id
         from {{ ref('int_customer_products') }}
         where
-            spend_rank <= {{ var('recommendation_basis_products') }}
+            {{ in_basis }}
             and stock_code in (select reordered_products.stock_code from reordered_products)
     ),
 
@@ -133,7 +135,7 @@ top_products as (
         customer_id,
         stock_code
     from {{ ref('int_customer_products') }}
-    where spend_rank <= {{ var('recommendation_basis_products') }}
+    where {{ in_basis }}
 ),
 
 basis as (
