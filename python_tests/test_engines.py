@@ -165,28 +165,55 @@ def _published_marts(lgs) -> list[str]:
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1")]
 
 
-def _compare_marts(lgs, marts: list[str], skip_columns: dict[str, set[str]] | None = None) -> dict[str, list[str]]:
-    skip_columns = skip_columns or {}
+def _mart_queries(lgs, marts: list[str], skip_columns: dict[str, set[str]]) -> tuple[dict[str, list[str]], list[str]]:
+    """Each mart's compared columns, and the query that reads them."""
     columns = {name: [c for c in _read(lgs, "postgres", f"select * from marts.{name} limit 0")[0]
                       if c not in skip_columns.get(name, set())] for name in marts}
-    queries = [f"select {', '.join(columns[name])} from marts.{name}" for name in marts]
-    expected = _read_all(lgs, "postgres", queries)
+    return columns, [f"select {', '.join(columns[name])} from marts.{name}" for name in marts]
+
+
+def _mart_problems(marts: list[str], columns: dict[str, list[str]], results: dict[str, list]) -> dict[str, list[str]]:
+    """Each engine's differences from PostgreSQL, given every engine's results of _mart_queries."""
     problems: dict[str, list[str]] = {}
     for engine in ENGINES:
-        got = _read_all(lgs, engine, queries)
         problems[engine] = []
-        for name, (_, want), (_, have) in zip(marts, expected, got):
+        for name, (_, want), (_, have) in zip(marts, results["postgres"], results[engine]):
             problems[engine].extend(_differences(name, columns[name], want, have))
     return problems
 
 
-def test_every_mart_is_equal_on_all_three_engines(engines):
+def _compare_marts(lgs, marts: list[str], skip_columns: dict[str, set[str]]) -> dict[str, list[str]]:
+    columns, queries = _mart_queries(lgs, marts, skip_columns)
+    results = {engine: _read_all(lgs, engine, queries) for engine in ("postgres", *ENGINES)}
+    return _mart_problems(marts, columns, results)
+
+
+# The loads' bookkeeping: every batch's counts, every reject's reason, and the lines' totals.
+LOAD_QUERIES = [
+    "select source_file, status, rows_read, rows_loaded, rows_rejected from raw.load_batches order by 1",
+    "select source_file, source_row, reason from raw.rejected_lines order by 1, 2",
+    "select count(*), sum(quantity), sum(unit_price * quantity), count(distinct customer_id)"
+    " from raw.retail_transactions",
+]
+
+
+@pytest.fixture(scope="module")
+def read_back(engines):
+    """Every published mart except the build log (passed_builds), and the loads' bookkeeping,
+    read from each engine in one go: one Spark start for the two tests that compare them."""
     lgs, _ = engines
     # How often and when each engine built differs (DuckDB built twice): not what is compared.
     marts = [name for name in _published_marts(lgs) if name != "passed_builds"]
-    assert len(marts) >= 24 and "rfm_segments" in marts and "product_affinity" in marts
     # When a batch was loaded or a line built differs by engine; nothing else may.
-    problems = _compare_marts(lgs, marts, WHEN_BUILT)
+    columns, queries = _mart_queries(lgs, marts, WHEN_BUILT)
+    results = {engine: _read_all(lgs, engine, queries + LOAD_QUERIES) for engine in ("postgres", *ENGINES)}
+    return lgs, marts, columns, results
+
+
+def test_every_mart_is_equal_on_all_three_engines(read_back):
+    lgs, marts, columns, results = read_back
+    assert len(marts) >= 24 and "rfm_segments" in marts and "product_affinity" in marts
+    problems = _mart_problems(marts, columns, {engine: rows[:len(marts)] for engine, rows in results.items()})
     assert problems == {"duckdb": [], "spark": []}, json.dumps(problems, indent=1)
     # The comparison has teeth: the sample fills the marts it compares.
     for name in ("fct_sales", "rfm_segments", "product_affinity", "customer_recommendations", "rfm_history",
@@ -194,18 +221,14 @@ def test_every_mart_is_equal_on_all_three_engines(engines):
         assert lgs.scalar(f"select count(*) from marts.{name}") > 0, name
 
 
-def test_the_loads_agree_row_by_row(engines):
-    lgs, files = engines
-    batches = "select source_file, status, rows_read, rows_loaded, rows_rejected from raw.load_batches order by 1"
-    rejects = "select source_file, source_row, reason from raw.rejected_lines order by 1, 2"
-    lines = "select count(*), sum(quantity), sum(unit_price * quantity), count(distinct customer_id) from raw.retail_transactions"
-    queries = [batches, rejects, lines]
-    expected = [rows for _, rows in _read_all(lgs, "postgres", queries)]
+def test_the_loads_agree_row_by_row(read_back):
+    _, marts, _, results = read_back
+    expected = [rows for _, rows in results["postgres"][len(marts):]]
     assert [row[2:] for row in expected[0]] == [(7, 1, 6), (20000, 20000, 0), (1500, 1500, 0)]
     assert {row[1] for row in expected[1]} == {2, 3, 4, 5, 6, 7}
     for engine in ENGINES:
-        got = [rows for _, rows in _read_all(lgs, engine, queries)]
-        for query, want, have in zip(queries, expected, got):
+        got = [rows for _, rows in results[engine][len(marts):]]
+        for query, want, have in zip(LOAD_QUERIES, expected, got):
             assert [tuple(map(_plain, r)) for r in have] == [tuple(map(_plain, r)) for r in want], (engine, query)
 
 
@@ -215,9 +238,12 @@ def test_duckdb_publishes_nothing_from_a_failing_build(engines):
     failed = lgs("build", "--target", "duckdb", "--vars", json.dumps({"rfm_as_of": "2001-01-01"}),
                  "--select", "+rfm_segment_summary", check=False)
     assert failed.returncode == 1 and "Marts NOT published" in failed.stdout, failed.stdout[-2000:]
-    assert _read(lgs, "duckdb", "select min(rfm_as_of) from marts_build.rfm_segments")[1][0][0].isoformat() == "2001-01-01"
-    assert _read(lgs, "duckdb", "select count(*), sum(customers) from marts.rfm_segment_summary")[1] == before
-    assert _read(lgs, "duckdb", "select min(rfm_as_of) from marts.rfm_segments")[1][0][0].isoformat() != "2001-01-01"
+    built, published, published_as_of = (rows for _, rows in _read_all(lgs, "duckdb", [
+        "select min(rfm_as_of) from marts_build.rfm_segments",
+        "select count(*), sum(customers) from marts.rfm_segment_summary",
+        "select min(rfm_as_of) from marts.rfm_segments"]))
+    assert built[0][0].isoformat() == "2001-01-01"
+    assert published == before and published_as_of[0][0].isoformat() != "2001-01-01"
 
 
 def test_sql_prints_a_query_on_each_engine(engines):
