@@ -86,12 +86,12 @@
         block-range index answers "any row above" and "a row of the last passed build" at once;
         only when that build added no row is the whole column read. An empty table holds no
         number: its W is the last passed build that computed the model (`passed_builds`
-        names them), whose publish left it empty. -#}
+        names them by model name, not by table), whose publish left it empty. -#}
     {%- set passed = last_passed_build() -%}
     {%- set passed_builds = published_passed_builds() -%}
     {%- set last_computed = 'null' if passed_builds is none or lacks_columns(['increment_models'], passed_builds)
         else '(select max(build_number) from ' ~ passed_builds ~ " where ',' || increment_models || ',' like '%,"
-             ~ this.identifier ~ ",%')" -%}
+             ~ model.name ~ ",%')" -%}
     {%- set found = run_query(
         'select case'
         ~ ' when exists (select 1 from ' ~ published ~ ' where build_number > ' ~ passed ~ ') then null'
