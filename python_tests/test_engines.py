@@ -206,14 +206,17 @@ def read_back(engines):
     marts = [name for name in _published_marts(lgs) if name != "passed_builds"]
     # When a batch was loaded or a line built differs by engine; nothing else may.
     columns, queries = _mart_queries(lgs, marts, WHEN_BUILT)
-    results = {engine: _read_all(lgs, engine, queries + LOAD_QUERIES) for engine in ("postgres", *ENGINES)}
-    return lgs, marts, columns, results
+    mart_results, load_results = {}, {}
+    for engine in ("postgres", *ENGINES):
+        results = _read_all(lgs, engine, queries + LOAD_QUERIES)
+        mart_results[engine], load_results[engine] = results[:len(queries)], results[len(queries):]
+    return lgs, marts, columns, mart_results, load_results
 
 
 def test_every_mart_is_equal_on_all_three_engines(read_back):
-    lgs, marts, columns, results = read_back
+    lgs, marts, columns, mart_results, _ = read_back
     assert len(marts) >= 24 and "rfm_segments" in marts and "product_affinity" in marts
-    problems = _mart_problems(marts, columns, {engine: rows[:len(marts)] for engine, rows in results.items()})
+    problems = _mart_problems(marts, columns, mart_results)
     assert problems == {"duckdb": [], "spark": []}, json.dumps(problems, indent=1)
     # The comparison has teeth: the sample fills the marts it compares.
     for name in ("fct_sales", "rfm_segments", "product_affinity", "customer_recommendations", "rfm_history",
@@ -222,12 +225,12 @@ def test_every_mart_is_equal_on_all_three_engines(read_back):
 
 
 def test_the_loads_agree_row_by_row(read_back):
-    _, marts, _, results = read_back
-    expected = [rows for _, rows in results["postgres"][len(marts):]]
+    *_, load_results = read_back
+    expected = [rows for _, rows in load_results["postgres"]]
     assert [row[2:] for row in expected[0]] == [(7, 1, 6), (20000, 20000, 0), (1500, 1500, 0)]
     assert {row[1] for row in expected[1]} == {2, 3, 4, 5, 6, 7}
     for engine in ENGINES:
-        got = [rows for _, rows in results[engine][len(marts):]]
+        got = [rows for _, rows in load_results[engine]]
         for query, want, have in zip(LOAD_QUERIES, expected, got):
             assert [tuple(map(_plain, r)) for r in have] == [tuple(map(_plain, r)) for r in want], (engine, query)
 
