@@ -15,6 +15,9 @@ REV="${1:-5a4e990}"
 RUNS="${2:-3}"
 DATA="$ROOT/../shared/data/online_retail_II.parquet"
 [ -f "$DATA" ] || { echo "against.sh: needs $DATA (the real dataset)" >&2; exit 2; }
+git -C "$ROOT" rev-parse -q --verify "$REV^{commit}" >/dev/null \
+    || { echo "against.sh: no commit $REV in this repository (give a commit, tag or branch)" >&2; exit 2; }
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "against.sh: RUNS must be a whole number of builds, not '$RUNS'" >&2; exit 2; }
 WORK="$(mktemp -d /tmp/lgs-against-XXXXXX)"
 # Beside each clone, as beside the repository: setup.sh finds the offline dbt packages there.
 ln -s "$(cd "$ROOT/../shared" && pwd)" "$WORK/shared"
@@ -37,8 +40,9 @@ trap finish EXIT
 
 for name in earlier current; do
     git clone -q "$ROOT" "$WORK/$name"
-    git -C "$WORK/$name" checkout -q "$([ "$name" = earlier ] && echo "$REV" || git -C "$ROOT" rev-parse HEAD)"
-    (cd "$WORK/$name" && source scripts/setup.sh >/dev/null 2>&1)
+    [ "$name" = current ] || git -C "$WORK/$name" checkout -q "$REV"
+    (cd "$WORK/$name" && source scripts/setup.sh >"$WORK/$name.setup.log" 2>&1) \
+        || { echo "against.sh: scripts/setup.sh failed in the $name clone:" >&2; tail -5 "$WORK/$name.setup.log" >&2; exit 1; }
     mkdir -p "$WORK/$name/.home"
     in_clone "$name" lgs load "$DATA" >/dev/null
     in_clone "$name" lgs build >/dev/null
