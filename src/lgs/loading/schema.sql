@@ -38,6 +38,23 @@ $$;
 create unique index if not exists load_batches_one_live_per_checksum
     on raw.load_batches (checksum_sha256) where status = 'loaded';
 
+-- One partition per load batch (store.add_batch_partition), so a load writes a table of its
+-- own: created, filled and attached in the load's transaction, its rows skip the write-ahead
+-- log (wal_level minimal) and take their lineage (batch, file) from the partition's own
+-- column defaults, and a build reading the batches above a number reads only their
+-- partitions.
+--
+-- A raw table from before partitioning keeps its rows: it is renamed and becomes the
+-- partition of every batch up to the last one recorded, checked once as it is attached.
+do $$
+begin
+    if exists (select 1 from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+               where n.nspname = 'raw' and c.relname = 'retail_transactions' and c.relkind = 'r') then
+        alter table raw.retail_transactions rename to retail_transactions_before_partitioning;
+    end if;
+end
+$$;
+
 create table if not exists raw.retail_transactions (
     batch_id bigint not null,
     source_file text not null,
@@ -52,29 +69,28 @@ create table if not exists raw.retail_transactions (
     customer_id numeric,
     country text,
     loaded_at timestamptz not null default now()
-);
+) partition by range (batch_id);
 
--- PostgreSQL 17+ loads COPY straight into this table, typed as it is read (lgs.loading.
--- typed_copy): the lineage columns then come from the loading transaction's settings and
--- the row counter below, which one load at a time uses (under an advisory lock). Every
--- other insert names them itself.
+-- A typed COPY (lgs.loading.typed_copy) numbers the rows it writes with this counter, which
+-- one load at a time uses (under an advisory lock). Every other insert numbers them itself.
 create sequence if not exists raw.load_source_row cache 10000;
+
 do $$
+declare
+    last_batch bigint;
 begin
-    if not exists (select 1 from pg_attrdef as d
-                   join pg_attribute as a on a.attrelid = d.adrelid and a.attnum = d.adnum
-                   where d.adrelid = 'raw.retail_transactions'::regclass and a.attname = 'source_row') then
-        alter table raw.retail_transactions
-            alter column batch_id set default cast(current_setting('lgs.batch_id') as bigint),
-            alter column source_file set default current_setting('lgs.source_file'),
-            alter column source_row set default nextval('raw.load_source_row');
+    if exists (select 1 from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+               where n.nspname = 'raw' and c.relname = 'retail_transactions_before_partitioning'
+               and not c.relispartition) then
+        select greatest((select max(batch_id) from raw.load_batches),
+                        (select max(batch_id) from raw.retail_transactions_before_partitioning), 0)
+            into last_batch;
+        execute format('alter table raw.retail_transactions attach partition'
+                       ' raw.retail_transactions_before_partitioning for values from (minvalue) to (%s)',
+                       last_batch + 1);
     end if;
 end
 $$;
-
--- Batches arrive in id order, so a BRIN index finds a batch's rows at almost no load cost.
-create index if not exists retail_transactions_batch_brin
-    on raw.retail_transactions using brin (batch_id);
 
 create table if not exists raw.rejected_lines (
     batch_id bigint not null,

@@ -8,7 +8,6 @@ anyone until the commit, so a load killed at any point leaves the raw tables as 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,25 +32,27 @@ def ensure_raw_schema(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext('lgs.raw_schema'))")
         conn.execute(ddl)
-        _ensure_suspect_index(conn)
 
 
-def _ensure_suspect_index(conn: psycopg.Connection) -> None:
-    """The index of typed rows a fast path must read again (TYPED_ROW_IS_SUSPECT): written as
-    the rows are, so a load finds its few suspects without reading its batch back. Named by
-    its predicate: a changed rule gets a new index (the old one is dropped), as the planner
-    only uses a partial index whose predicate is the query's."""
-    name = f"{SUSPECT_INDEX}_{hashlib.sha256(TYPED_ROW_IS_SUSPECT.encode()).hexdigest()[:8]}"
-    found = [index for (index,) in conn.execute(
-        "select indexname from pg_indexes where schemaname = 'raw' and indexname like %s", (f"{SUSPECT_INDEX}_%",))]
-    for old in found:
-        if old != name:
-            conn.execute(sql.SQL("drop index raw.{}").format(sql.Identifier(old)))
-    # Every load and dbt command gets here: create only when missing, as even CREATE INDEX IF
-    # NOT EXISTS first locks the raw table, and would wait for a load in progress.
-    if name not in found:
-        conn.execute(sql.SQL("create index {} on raw.retail_transactions (batch_id, source_row) where {}").format(
-            sql.Identifier(name), sql.SQL(TYPED_ROW_IS_SUSPECT)))
+def batch_partition(batch_id: int) -> sql.Composed:
+    """The partition of raw.retail_transactions that holds one load batch's rows."""
+    return sql.Identifier("raw", f"retail_transactions_batch_{batch_id}")
+
+
+def add_batch_partition(conn: psycopg.Connection, batch_id: int, source_file: str) -> None:
+    """The batch's own partition, created and attached in the loading transaction, so nothing
+    of it is seen before the commit and a killed load leaves none. What is written into a table
+    created in the same transaction skips the write-ahead log (wal_level minimal). Its lineage
+    columns default to this batch and file, and its row numbers to the typed COPY's counter
+    (raw.load_source_row). The check lets the attach skip reading the table."""
+    partition = batch_partition(batch_id)
+    conn.execute(sql.SQL("create table {} (like raw.retail_transactions including defaults,"
+                         " check (batch_id = {}))").format(partition, sql.Literal(batch_id)))
+    conn.execute(sql.SQL("alter table {} alter column batch_id set default {}, alter column source_file set default {},"
+                         " alter column source_row set default nextval('raw.load_source_row')").format(
+        partition, sql.Literal(batch_id), sql.Literal(source_file)))
+    conn.execute(sql.SQL("alter table raw.retail_transactions attach partition {} for values from ({}) to ({})").format(
+        partition, sql.Literal(batch_id), sql.Literal(batch_id + 1)))
 
 
 @dataclass
@@ -133,7 +134,6 @@ TYPED_ROW_IS_CLEAN = f"""trim(invoice) <> '' and trim(stock_code) <> ''
     and unit_price not in {_NOT_A_NUMBER}
     and (customer_id is null or (customer_id not in {_NOT_A_NUMBER} and customer_id = trunc(customer_id)))"""
 TYPED_ROW_IS_SUSPECT = f"({TYPED_ROW_IS_CLEAN}) is not true"
-SUSPECT_INDEX = "retail_transactions_suspect"
 
 _INSERT_COLUMNS = """batch_id, source_file, source_sheet, source_row, invoice, stock_code, description,
                 quantity, invoice_date, unit_price, customer_id, country"""
@@ -269,6 +269,7 @@ def open_batch(conn: psycopg.Connection, source_file: str, source_path: str, fil
         "values (%s, %s, %s, %s, 'loaded', %s) returning batch_id",
         (source_file, source_path, file_type, checksum, is_sample),
     ).fetchone()
+    add_batch_partition(conn, row[0], source_file)
     return row[0]
 
 

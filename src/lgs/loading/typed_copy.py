@@ -3,8 +3,9 @@ typed by the server as it reads, instead of landed as text and typed in a second
 
 The result is the landing path's, row for row. For a CSV file (Parquet: see load_parquet):
 
-- the lineage columns come from the table's defaults (schema.sql): this transaction's batch
-  id and file name, and a row counter, which numbers rows as the file does;
+- it is COPYed into the batch's own partition (store.add_batch_partition), whose column
+  defaults are the batch id and file name, and a row counter, which numbers rows as the
+  file does;
 - rows the server cannot type are skipped (`ON_ERROR ignore`) and named by line in its
   notices (`LOG_VERBOSITY verbose`; lines are mapped to rows: a quoted field may span lines);
 - rows it typed that break a rule it does not know are found after the copy: a date-time in
@@ -27,7 +28,7 @@ from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
 from lgs.loading.rules import arrow_known_date_format
-from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_SUSPECT, Landing, type_landed_rows
+from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_SUSPECT, Landing, batch_partition, type_landed_rows
 
 MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
 ROW_COUNTER = "raw.load_source_row"  # the sequence the table's source_row default reads (schema.sql)
@@ -73,13 +74,13 @@ def _attempt(conn: psycopg.Connection, load: Callable[..., tuple[int, int, int]]
 def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
     from lgs.loading.readers import ENCODINGS
 
-    _prepare(conn, batch_id, source_file)
+    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
     # One typed load at a time uses the row counter; it waits here for another to commit.
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (ROW_COUNTER,))
     conn.execute(f"select setval('{ROW_COUNTER}', {HEADER_LINES})")
     with ThreadPoolExecutor(1) as pool:
         dates = pool.submit(_dates_off_pattern, reader)
-        copied, skipped = _copy(conn, reader.mapping, reader.chunks(progress), header=True,
+        copied, skipped = _copy(conn, batch_id, reader.mapping, reader.chunks(progress), header=True,
                                 encoding=ENCODINGS[reader.encoding])
         try:
             counted, off_pattern = dates.result()
@@ -120,7 +121,7 @@ def load_parquet(conn: psycopg.Connection, reader, batch_id: int, source_file: s
 def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
     import pyarrow.compute as pc
 
-    _prepare(conn, batch_id, source_file)
+    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
     held_back: list[int] = []
     columns = ["source_sheet", "source_row", *COLUMN_ORDER]
 
@@ -136,17 +137,10 @@ def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, i
                 table = table.filter(typable)
             yield csv_bytes(table.select(columns))
 
-    copied, skipped = _copy(conn, columns, chunks(), header=False, encoding="UTF8")
+    copied, skipped = _copy(conn, batch_id, columns, chunks(), header=False, encoding="UTF8")
     if skipped:
         raise _Unsure(f"the server skipped {len(skipped)} rows Arrow sent")
     return copied + len(held_back), *_type_the_rest(conn, reader, batch_id, source_file, copied, set(held_back))
-
-
-def _prepare(conn, batch_id: int, source_file: str) -> None:
-    """The loading transaction's settings the raw table's lineage defaults read."""
-    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
-    conn.execute("select set_config('lgs.batch_id', %s, true), set_config('lgs.source_file', %s, true)",
-                 (str(batch_id), source_file))
 
 
 def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, not_copied: set[int],
@@ -154,20 +148,18 @@ def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, n
     """The rows the copy did not type (`not_copied`), and the `suspects` and copied rows that
     break a rule the server does not know (store.TYPED_ROW_IS_SUSPECT), go through the landing
     path's rules: removed from the batch, landed again as text and typed. (loaded, rejected)."""
-    # Suspects the server typed are in a partial index (store.TYPED_ROW_IS_SUSPECT), which the
-    # planner is told to use: after a big load the table has no statistics yet.
-    conn.execute("set local enable_seqscan = off")
+    # One read of the batch's partition, which holds nothing else, on every core: the rule is
+    # most of the cost, and the planner, guessing that half the rows are suspects, would not
+    # share a scan whose rows it thinks expensive to gather.
+    partition = batch_partition(batch_id)
+    conn.execute("set local parallel_tuple_cost = 0")
     suspects = not_copied | suspects | {row for (row,) in conn.execute(
-        f"select source_row from raw.retail_transactions where batch_id = %s and {TYPED_ROW_IS_SUSPECT}",
-        (batch_id,))}
+        sql.SQL("select source_row from {} where {}").format(partition, sql.SQL(TYPED_ROW_IS_SUSPECT)))}
+    conn.execute("set local parallel_tuple_cost to default")
     removed = 0
     if suspects:
-        # The batch's rows, appended last, are found by the BRIN index on batch_id (schema.sql)
-        # once it summarises their pages.
-        conn.execute("select brin_summarize_new_values('raw.retail_transactions_batch_brin')")
-        removed = conn.execute("delete from raw.retail_transactions where batch_id = %s and source_row = any(%s)",
-                               (batch_id, sorted(suspects))).rowcount
-    conn.execute("set local enable_seqscan to default")
+        removed = conn.execute(sql.SQL("delete from {} where source_row = any(%s)").format(partition),
+                               (sorted(suspects),)).rowcount
     if not suspects:
         return copied, 0
     landing = Landing(conn)
@@ -178,12 +170,13 @@ def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, n
     return copied - removed + loaded, rejected
 
 
-def _copy(conn, columns: list[str], chunks, *, header: bool, encoding: str) -> tuple[int, list[int]]:
-    """COPY CSV chunks into raw.retail_transactions: rows copied, and the lines skipped."""
+def _copy(conn, batch_id: int, columns: list[str], chunks, *, header: bool, encoding: str) -> tuple[int, list[int]]:
+    """COPY CSV chunks into the batch's partition: rows copied, and the lines skipped."""
     statement = sql.SQL(
-        "copy raw.retail_transactions ({}) from stdin (format csv, header {}, encoding {},"
+        "copy {} ({}) from stdin (format csv, header {}, encoding {},"
         " force_not_null ({}), on_error ignore, log_verbosity verbose)"
     ).format(
+        batch_partition(batch_id),
         sql.SQL(", ").join(map(sql.Identifier, columns)),
         sql.SQL("true" if header else "false"),
         sql.Literal(encoding),
