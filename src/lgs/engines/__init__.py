@@ -44,7 +44,9 @@ def engine_env() -> dict[str, str]:
 
 
 # -- the raw and predictions tables, from PostgreSQL's DDL --------------------------------
-_CREATE = re.compile(r"create table if not exists (\w+\.\w+) \((.*?)\n\);", re.S)
+# A table's body ends at its closing parenthesis, before any clause of PostgreSQL's own
+# (raw.retail_transactions is `partition by range (batch_id)` there).
+_CREATE = re.compile(r"create table if not exists (\w+\.\w+) \((.*?)\n\)[^;]*;", re.S)
 _ADD = re.compile(r"alter table (\w+\.\w+) add column if not exists (\w+) ([a-z ]+?)(?: not null| default|;)")
 _COLUMN = re.compile(r"^\s+(\w+) (bigint|integer|text|timestamptz|timestamp|numeric|boolean|double precision|date)\b")
 # Money and customer numbers: PostgreSQL's unbounded numeric, 9 decimals elsewhere.
