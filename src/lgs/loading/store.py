@@ -26,6 +26,19 @@ LOAD_DATESTYLE = "ISO, MDY"
 RECORD_COLUMNS = ("source_sheet", "source_row", *COLUMN_ORDER, "raw_content", "reject_reason")
 
 
+@contextmanager
+def copy_in(cursor: psycopg.Cursor, statement: sql.Composable, queued: bool = False) -> Iterator[psycopg.Copy]:
+    """COPY ... FROM STDIN. `queued`: writes return at once and psycopg sends the data from a
+    thread of its own, so the next chunk is built while the server types this one. That pays
+    where building a chunk is work (Parquet's values converted by Arrow: 2.70 -> 2.26 s for
+    the real data), not where a chunk is bytes read from a file (a CSV: 2.03 -> 2.15 s) or
+    reading is the whole cost (a workbook's XML)."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor) if queued else None) as copy:
+        yield copy
+
+
 def ensure_raw_schema(conn: psycopg.Connection) -> None:
     """Create the raw schema and tables if missing (idempotent, safe to race)."""
     ddl = files("lgs.loading").joinpath("schema.sql").read_text()

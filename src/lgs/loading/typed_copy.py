@@ -28,7 +28,8 @@ from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
 from lgs.loading.rules import arrow_known_date_format
-from lgs.loading.store import LOAD_DATESTYLE, TYPED_ROW_IS_SUSPECT, Landing, batch_partition, type_landed_rows
+from lgs.loading.store import (LOAD_DATESTYLE, TYPED_ROW_IS_SUSPECT, Landing, batch_partition, copy_in,
+                               type_landed_rows)
 
 MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
 ROW_COUNTER = "raw.load_source_row"  # the sequence the table's source_row default reads (schema.sql)
@@ -137,7 +138,7 @@ def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, i
                 table = table.filter(typable)
             yield csv_bytes(table.select(columns))
 
-    copied, skipped = _copy(conn, batch_id, columns, chunks(), header=False, encoding="UTF8")
+    copied, skipped = _copy(conn, batch_id, columns, chunks(), header=False, encoding="UTF8", queued=True)
     if skipped:
         raise _Unsure(f"the server skipped {len(skipped)} rows Arrow sent")
     return copied + len(held_back), *_type_the_rest(conn, reader, batch_id, source_file, copied, set(held_back))
@@ -170,8 +171,10 @@ def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, n
     return copied - removed + loaded, rejected
 
 
-def _copy(conn, batch_id: int, columns: list[str], chunks, *, header: bool, encoding: str) -> tuple[int, list[int]]:
-    """COPY CSV chunks into the batch's partition: rows copied, and the lines skipped."""
+def _copy(conn, batch_id: int, columns: list[str], chunks, *, header: bool, encoding: str,
+          queued: bool = False) -> tuple[int, list[int]]:
+    """COPY CSV chunks into the batch's partition: rows copied, and the lines skipped (`queued`:
+    see store.copy_in)."""
     statement = sql.SQL(
         "copy {} ({}) from stdin (format csv, header {}, encoding {},"
         " force_not_null ({}), on_error ignore, log_verbosity verbose)"
@@ -191,7 +194,7 @@ def _copy(conn, batch_id: int, columns: list[str], chunks, *, header: bool, enco
     conn.add_notice_handler(note)
     try:
         with conn.cursor() as cursor:
-            with cursor.copy(statement) as copy:
+            with copy_in(cursor, statement, queued) as copy:
                 for chunk in chunks:
                     copy.write(chunk)
             copied = cursor.rowcount
