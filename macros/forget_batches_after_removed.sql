@@ -37,8 +37,8 @@
 
 {#- The highest batch the model holds once forget_batches_after_removed(columns) has run, as a
     number read when its SQL is compiled (just before the hook runs): 0 when the hook will
-    empty it. A number, not a subquery, so the planner reads only the batches above it, through
-    raw's block-range index, instead of every raw line. -#}
+    empty it. A number, not a subquery, so the planner reads only the raw partitions of the
+    batches above it (one per batch on PostgreSQL), instead of every raw line. -#}
 {% macro kept_batch_number(columns=[]) -%}
     {%- if not execute or not is_incremental() or lacks_columns(columns) -%}
         {{ return(0) }}
