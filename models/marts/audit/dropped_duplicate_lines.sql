@@ -24,9 +24,9 @@ ranked as (
 
 invoice_lines as (
     -- From the first batch of those lines on: on an increment, only the raw partitions of the
-    -- day's batches are read (the server prunes the others as it starts). The ranks are read again here rather than from
-    -- `ranked`: a second reference would have PostgreSQL store every ranked line on a whole
-    -- build (11.8 s against 5.5 at 10x).
+    -- day's batches are read (the server prunes the others as it starts). The ranks are read
+    -- again here rather than from `ranked`: a second reference would have PostgreSQL store
+    -- every ranked line on a whole build (11.8 s against 5.5 at 10x).
     select * from {{ ref('stg_retail__invoice_lines') }}
     where
         batch_id >= (
