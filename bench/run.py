@@ -237,20 +237,16 @@ def bench_load(runs: int) -> dict:
 
     def typed() -> dict:
         # What any one-transaction typed load costs at least: the server's typed COPY of the
-        # same CSV into a partition of raw.retail_transactions created, attached and committed
-        # in the same transaction, its lineage defaults filled, as `lgs load` writes a batch
-        # (store.add_batch_partition); dropped afterwards, untimed.
+        # same CSV into a batch partition of raw.retail_transactions created, attached and
+        # committed in the same transaction by the loader's own statements
+        # (store.batch_partition_ddl), its lineage defaults filled; dropped afterwards, untimed.
         from lgs.loading.columns import COLUMN_ORDER
+        from lgs.loading.store import batch_partition, batch_partition_ddl
 
-        partition = "raw.bench_typed_copy"
+        partition = batch_partition(0).as_string(None)
+        ddl = [arg for statement in batch_partition_ddl(0, "bench") for arg in ("-c", statement.as_string(None))]
         timed = measure(psql_path(), "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-qAt", "-d", url(), "-c", "begin",
-                        "-c", f"create table {partition} (like raw.retail_transactions including defaults,"
-                              " check (batch_id = 0))",
-                        "-c", f"alter table {partition} alter column batch_id set default 0,"
-                              " alter column source_file set default 'bench',"
-                              " alter column source_row set default nextval('raw.load_source_row')",
-                        "-c", f"alter table raw.retail_transactions attach partition {partition}"
-                              " for values from (0) to (1)",
+                        *ddl,
                         "-c", f"\\copy {partition} ({', '.join(COLUMN_ORDER)}) from '{bare_path}'"
                               " with (format csv, header true, on_error ignore)", "-c", "commit")
         psql(f"drop table {partition}")

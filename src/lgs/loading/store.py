@@ -22,6 +22,9 @@ from lgs.loading.rules import DATE_TIME_PATTERN, POSTGRES, reason_sql
 LANDING = "lgs_landing"
 # Timestamps are read as ISO or US month/day/year: the UCI CSV export writes `12/1/2010 8:26`.
 LOAD_DATESTYLE = "ISO, MDY"
+# The sequence that numbers the rows of a typed COPY (schema.sql), the default of each batch
+# partition's source_row; one load at a time uses it, under an advisory lock (typed_copy).
+ROW_COUNTER = "raw.load_source_row"
 # Python-side rows (xlsx, SQL dumps, the careful CSV path) arrive in this column order.
 RECORD_COLUMNS = ("source_sheet", "source_row", *COLUMN_ORDER, "raw_content", "reject_reason")
 
@@ -52,20 +55,28 @@ def batch_partition(batch_id: int) -> sql.Composed:
     return sql.Identifier("raw", f"retail_transactions_batch_{batch_id}")
 
 
+def batch_partition_ddl(batch_id: int, source_file: str) -> list[sql.Composed]:
+    """The statements that create a batch's own partition and attach it (add_batch_partition).
+    Its lineage columns default to this batch and file, and its row numbers to the typed
+    COPY's counter (ROW_COUNTER). The check lets the attach skip reading the table."""
+    partition = batch_partition(batch_id)
+    return [
+        sql.SQL("create table {} (like raw.retail_transactions including defaults, check (batch_id = {}))").format(
+            partition, sql.Literal(batch_id)),
+        sql.SQL("alter table {} alter column batch_id set default {}, alter column source_file set default {},"
+                " alter column source_row set default nextval({})").format(
+            partition, sql.Literal(batch_id), sql.Literal(source_file), sql.Literal(ROW_COUNTER)),
+        sql.SQL("alter table raw.retail_transactions attach partition {} for values from ({}) to ({})").format(
+            partition, sql.Literal(batch_id), sql.Literal(batch_id + 1)),
+    ]
+
+
 def add_batch_partition(conn: psycopg.Connection, batch_id: int, source_file: str) -> None:
     """The batch's own partition, created and attached in the loading transaction, so nothing
     of it is seen before the commit and a killed load leaves none. What is written into a table
-    created in the same transaction skips the write-ahead log (wal_level minimal). Its lineage
-    columns default to this batch and file, and its row numbers to the typed COPY's counter
-    (raw.load_source_row). The check lets the attach skip reading the table."""
-    partition = batch_partition(batch_id)
-    conn.execute(sql.SQL("create table {} (like raw.retail_transactions including defaults,"
-                         " check (batch_id = {}))").format(partition, sql.Literal(batch_id)))
-    conn.execute(sql.SQL("alter table {} alter column batch_id set default {}, alter column source_file set default {},"
-                         " alter column source_row set default nextval('raw.load_source_row')").format(
-        partition, sql.Literal(batch_id), sql.Literal(source_file)))
-    conn.execute(sql.SQL("alter table raw.retail_transactions attach partition {} for values from ({}) to ({})").format(
-        partition, sql.Literal(batch_id), sql.Literal(batch_id + 1)))
+    created in the same transaction skips the write-ahead log (wal_level minimal)."""
+    for statement in batch_partition_ddl(batch_id, source_file):
+        conn.execute(statement)
 
 
 @dataclass

@@ -28,11 +28,10 @@ from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
 from lgs.loading.rules import arrow_known_date_format
-from lgs.loading.store import (LOAD_DATESTYLE, TYPED_ROW_IS_SUSPECT, Landing, batch_partition, copy_in,
-                               type_landed_rows)
+from lgs.loading.store import (LOAD_DATESTYLE, ROW_COUNTER, TYPED_ROW_IS_SUSPECT, Landing, batch_partition,
+                               copy_in, type_landed_rows)
 
 MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
-ROW_COUNTER = "raw.load_source_row"  # the sequence the table's source_row default reads (schema.sql)
 HEADER_LINES = 1
 # With LOG_VERBOSITY verbose the server names each skipped row:
 # `skipping row due to data type incompatibility at line 7 for column "quantity": "1.5"`.
@@ -75,7 +74,6 @@ def _attempt(conn: psycopg.Connection, load: Callable[..., tuple[int, int, int]]
 def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
     from lgs.loading.readers import ENCODINGS
 
-    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
     # One typed load at a time uses the row counter; it waits here for another to commit.
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (ROW_COUNTER,))
     conn.execute(f"select setval('{ROW_COUNTER}', {HEADER_LINES})")
@@ -122,7 +120,6 @@ def load_parquet(conn: psycopg.Connection, reader, batch_id: int, source_file: s
 def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
     import pyarrow.compute as pc
 
-    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
     held_back: list[int] = []
     columns = ["source_sheet", "source_row", *COLUMN_ORDER]
 
@@ -191,6 +188,7 @@ def _copy(conn, batch_id: int, columns: list[str], chunks, *, header: bool, enco
         if match := _SKIPPED_LINE.search(diagnostic.message_primary or ""):
             skipped.append(int(match.group(1)))
 
+    conn.execute(f"set local datestyle = '{LOAD_DATESTYLE}'")
     conn.add_notice_handler(note)
     try:
         with conn.cursor() as cursor:
