@@ -4,7 +4,12 @@
     unique_key='invoice_id',
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
-    indexes=[{'columns': ['through_batch_id']}, {'columns': ['customer_id']}, {'columns': ['build_number']}],
+    indexes=[
+        {'columns': ['invoice_id', 'stock_code'], 'unique': True},
+        {'columns': ['through_batch_id']},
+        {'columns': ['customer_id']},
+        {'columns': ['build_number']},
+    ],
 ) }}
 -- One row per order and product bought on it: the products of the glossary (no postage,
 -- fees or adjustments) on the order's sale lines at a positive price, with whether the order
@@ -17,6 +22,8 @@
 -- orders `int_orders` computed again since, and keeps the others. Every order is kept, placed
 -- or not, so an order's rows are always replaced whole: its lines only ever grow, and a
 -- removed batch or a changed definition starts the model again (pre-hook forget_stale_history).
+-- Its key is a unique index: the database refuses a repeated order product (so its key test
+-- reads nothing, macros/enforced_keys.sql), and a run finds the orders it replaces by it.
 with
 
 orders as (
