@@ -2,7 +2,7 @@
 {{ config(
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
-    pre_hook=["{{ forget_batches_after_removed(" ~ added_columns ~ ") }}", "{{ parallel_scan() }}"],
+    pre_hook="{{ forget_batches_after_removed(" ~ added_columns ~ ") }}",
     indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}]
         + ([{'columns': ['build_number'], 'type': 'brin'}] if target.type == 'postgres' else []),
 ) }}
