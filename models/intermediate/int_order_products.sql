@@ -23,7 +23,8 @@
 -- or not, so an order's rows are always replaced whole: its lines only ever grow, and a
 -- removed batch or a changed definition starts the model again (pre-hook forget_stale_history).
 -- Its key is a unique index: the database refuses a repeated order product (so its key test
--- reads nothing, macros/enforced_keys.sql), and a run finds the orders it replaces by it.
+-- reads nothing, macros/enforced_keys.sql); led by the invoice, it can also serve the
+-- lookup of the orders a run replaces.
 with
 
 orders as (
