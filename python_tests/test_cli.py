@@ -64,3 +64,21 @@ def test_heavy_libraries_stay_out_of_the_cli_start_up():
             " 'statsmodels', 'streamlit', 'altair', 'pandas', 'dbt'}); print(heavy)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_parse_states_are_kept_per_target_and_vars_and_the_oldest_removed(tmp_path, monkeypatch):
+    from lgs import dbt
+
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path))
+    first = dbt.parse_state_dir(["build", "--target", "prod"])
+    assert first == dbt.parse_state_dir(["build", "--target", "prod", "--select", "fct_sales"])
+    assert first.parent == tmp_path / "parse" and first.name.startswith("prod-")
+    assert dbt.parse_state_dir(["build", "--target", "duckdb"]) != first
+    assert dbt.parse_state_dir(["build", "--target", "prod", "--vars", "{a: 1}"]) != first
+    for n in range(dbt.PARSE_STATES_KEPT + 3):
+        dbt.parse_state_dir(["build", "--target", "prod", "--vars", f"{{n: {n}}}"])
+    dbt.parse_state_dir(["build", "--target", "prod", "--vars", "{n: 0}"])
+    kept = sorted(path.name for path in (tmp_path / "parse").iterdir())
+    assert len(kept) == dbt.PARSE_STATES_KEPT
+    assert first.name not in kept  # the least recently used went first
+    assert dbt.parse_state_dir(["build", "--target", "prod", "--vars", "{n: 0}"]).name in kept

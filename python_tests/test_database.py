@@ -80,4 +80,7 @@ def test_unreachable_external_server_is_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "lgs", "build"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
-    assert result.stderr.strip().count("\n") == 0 and "cannot connect to PGHOST" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "cannot connect to PGHOST=/nonexistent-socket-dir" in result.stderr
+    # And it says what to do: the embedded server is one unset away.
+    assert "unset PGHOST to use lgs's embedded server" in result.stderr

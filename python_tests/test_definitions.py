@@ -154,6 +154,20 @@ def test_reconciliations_of_the_new_marts_fail_when_one_drifts(warehouse):
     assert all(re.search(rf"PASS {test}\b", passed.stdout) for test in RECONCILIATIONS), passed.stdout[-2000:]
 
 
+def test_builds_and_reading_commands_keep_their_own_parse_state(warehouse):
+    """dbt keeps one partial-parse state per target folder, for one target and one set of
+    --vars. A reading command on prod (here `lgs dbt test`) sees the published marts through
+    other vars than a build, so alternating the two used to parse the whole project again
+    each time; `lgs build` keeps its state apart (lgs.dbt.parse_state_dir)."""
+    reading = ("dbt", "test", "--target", "prod", "--select", "dim_dates")
+    warehouse(*reading)  # the reading commands' state: made here if no test made it before
+    # The build's state is the fixture's build's, and the reading command above left it alone;
+    # then the build left the reading commands' state alone.
+    for command in (("build", "--select", "dim_dates"), reading):
+        said = warehouse(*command).stdout
+        assert "PASS" in said and "Unable to do partial parsing" not in said, (command, said[-2000:])
+
+
 def test_rfm_history_ends_where_rfm_segments_is_with_that_reference_date(warehouse):
     """The last month end of the history scores every customer as `rfm_segments` does when
     built with the day after that month end as `rfm_as_of` (the singular test checks it in

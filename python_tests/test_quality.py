@@ -91,3 +91,15 @@ def test_every_not_null_test_of_a_public_mart_is_a_not_null_column(documented):
         assert kinds & {"not_null", "primary_key"}, (mart["name"], test["column_name"])
         checked += 1
     assert checked >= 40
+
+
+def test_deduplicated_lines_keep_every_staged_column(documented):
+    """`int_invoice_lines_deduplicated` lists the staged view's columns one by one (its keys
+    come from the rank, and dbt_utils.star refuses unit tests' ephemeral inputs): a column
+    added to `stg_retail__invoice_lines` and not to that list would be missing from every
+    mart downstream. The catalog (the database's own columns) says whether one is missing."""
+    catalog = json.loads((Path(documented.env["DBT_TARGET_PATH"]) / "catalog.json").read_text())["nodes"]
+    staged = set(catalog["model.lgs_warehouse.stg_retail__invoice_lines"]["columns"])
+    deduplicated = set(catalog["model.lgs_warehouse.int_invoice_lines_deduplicated"]["columns"])
+    assert len(staged) >= 20
+    assert staged <= deduplicated, sorted(staged - deduplicated)

@@ -90,8 +90,11 @@ class Connection:
             return psycopg.connect(self.uri(user), **kwargs)
         except psycopg.OperationalError as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            where = "the embedded server" if self.embedded else f"PGHOST={self.host}"
-            raise LgsError(f"cannot connect to {where}: {first_line}") from None
+            if self.embedded:
+                raise LgsError(f"cannot connect to the embedded server: {first_line}") from None
+            # PGHOST chooses the user's own server over the embedded one: say how to go back.
+            raise LgsError(f"cannot connect to PGHOST={self.host}: {first_line} (start that server, fix the PG*"
+                           " variables, or unset PGHOST to use lgs's embedded server)") from None
 
 
 def require_built(conn: psycopg.Connection, *relations: str) -> None:
