@@ -4,6 +4,7 @@
     python bench/run.py load build --runs 5  # just those parts
     python bench/run.py scale --scales 1,3    # a quicker scale check
     python bench/run.py engines --engine-scales 1,10   # PostgreSQL, DuckDB and Spark side by side
+    python bench/run.py commands             # a build with nothing new, a reading command, alternated
 
 Each part prints its figures and writes them to bench/results/latest.json (with the date;
 the other parts' last figures stay).
@@ -454,6 +455,31 @@ def bench_incremental(runs: int) -> dict:
     return result
 
 
+def bench_commands(runs: int) -> dict:
+    """What a command pays besides its work, on the real data: `lgs build` with nothing new
+    loaded, alternated with a reading command on prod (`lgs dbt test` of one small model),
+    and how many of them parsed the whole project again (dbt says so on its output)."""
+    _ensure_real_loaded()
+    reading = ("dbt", "test", "--target", "prod", "--select", "dim_dates")
+    lgs("build")
+    lgs(*reading)  # each command's partial-parse state made once, as a user's would be
+    builds, reads = [], []
+    for _ in range(runs):
+        builds.append(lgs("build"))
+        reads.append(lgs(*reading))
+    full_parses = sum("Unable to do partial parsing" in run["output"] for run in builds + reads)
+    result = {
+        "build_nothing_new_seconds": round(statistics.median(run["seconds"] for run in builds), 2),
+        "reading_command_seconds": round(statistics.median(run["seconds"] for run in reads), 2),
+        "full_parses": full_parses,
+        "commands": 2 * runs,
+    }
+    print(f"commands (alternated, median of {runs}): lgs build with nothing new {result['build_nothing_new_seconds']} s,"
+          f" lgs dbt test --select dim_dates {result['reading_command_seconds']} s;"
+          f" {full_parses} of {2 * runs} parsed the whole project again")
+    return result
+
+
 def bench_scale(runs: int, scales: list[float]) -> dict:
     """At each scale, from an empty warehouse: load, full build (every model and test), then
     one new day of lines (2,000) loaded and built incrementally. Wall time, the peak memory
@@ -604,7 +630,7 @@ def bench_dashboard(runs: int) -> dict:
     return result
 
 
-PARTS = ["load", "build", "notebook", "incremental", "scale", "dashboard", "engines"]
+PARTS = ["load", "build", "notebook", "incremental", "commands", "scale", "dashboard", "engines"]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

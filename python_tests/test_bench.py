@@ -45,7 +45,8 @@ def test_bench_runs_every_part_when_none_is_named():
     # `python bench/run.py` with no arguments is the one command that prints every figure.
     import run
 
-    assert run.parse_args([]).parts == ["load", "build", "notebook", "incremental", "scale", "dashboard", "engines"]
+    assert run.parse_args([]).parts == ["load", "build", "notebook", "incremental", "commands", "scale",
+                                        "dashboard", "engines"]
     assert run.parse_args(["scale", "--scales", "1,3"]).parts == ["scale"]
     with pytest.raises(SystemExit):
         run.parse_args(["nope"])
