@@ -72,8 +72,8 @@ def engines(lgs, tmp_path_factory):
     (home / "warehouse.duckdb").unlink(missing_ok=True)
     # The sample is small, so Spark's fixed cost per query dominates: four threads overlap it
     # (the results cannot depend on it; the default is one query at a time). And each JVM
-    # lives a minute or two: the JIT's quick tier alone (with room for its code) spends 40%
-    # less CPU than compiling hot code again for speed (the Spark build: 165 -> 103 s of CPU).
+    # lives a minute or two: the JIT's quick tier alone (with room for its code) spends 38%
+    # less CPU than compiling hot code again for speed (a Spark build: 165 -> 103 s of CPU).
     lgs.env["LGS_SPARK_THREADS"] = "4"
     lgs.env["LGS_SPARK_JAVA_OPTIONS"] = SMALL_SAMPLE_JVM
     files = [folder / "base.csv", folder / "later.csv", folder / "bad.csv"]
