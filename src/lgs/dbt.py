@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -132,10 +133,11 @@ def shared_options(args: Sequence[str]) -> list[str]:
     return shared
 
 
-def run_dbt(args: Sequence[str], connection: Connection | None) -> bool:
+def run_dbt(args: Sequence[str], connection: Connection | None, parse_once: bool = False) -> bool:
     """Invoke dbt with `args`; True on success. The environment is set for the call only.
-    `connection` is PostgreSQL's, None for a command on the duckdb or spark target."""
-    with dbt_session(args, connection) as invoke:
+    `connection` is PostgreSQL's, None for a command on the duckdb or spark target.
+    `parse_once`: parse first into the state of `parse_state_dir`, as `lgs build` does."""
+    with dbt_session(args, connection, parse_once) as invoke:
         return invoke(args)
 
 
@@ -194,13 +196,10 @@ def parse_state_dir(args: Sequence[str]) -> Path:
     targets or with other vars: each keeping its own state, none of them undoes another's.
     dbt still checks every state it reads (files, vars, target, profile) and parses again
     what changed. The least recently used states beyond PARSE_STATES_KEPT are removed."""
-    import hashlib
-
-    vars_given = option_value(args, "--vars") or ""
-    target = target_of(args)
-    key = hashlib.sha256(f"{target}\n{vars_given}".encode()).hexdigest()[:12]
+    # Keyed by exactly the options the parse is given.
+    key = hashlib.sha256("\n".join(shared_options(args)).encode()).hexdigest()[:12]
     states = target_dir() / "parse"
-    state = states / f"{target}-{key}"
+    state = states / f"{target_of(args)}-{key}"
     state.mkdir(parents=True, exist_ok=True)
     now = time.time_ns()  # explicit: a file system's own clock may tick only every few ms
     os.utime(state, ns=(now, now))

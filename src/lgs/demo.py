@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 
 from lgs.database import ensure_server, uses_external_server
-from lgs.dbt import dbt_session
+from lgs.dbt import run_dbt
 from lgs.docs import generate_docs
 from lgs.errors import LgsError
 from lgs.loading import load_paths
@@ -37,12 +37,10 @@ def run_demo(lines: int, seed: int, say: Callable[[str], None]) -> None:
         say(f"generated {written:,} sample lines: {sample}")
         load_paths(connection, [sample], report=say)
     say("running dbt build ...")
-    build = ["build", "--target", "prod"]
     # Parsed as `lgs build` parses: into the builds' own partial-parse state, which the docs
     # below (another state) leave as it is.
-    with dbt_session(build, connection, parse_once=True) as invoke:
-        if not invoke(build):
-            raise LgsError("dbt build failed: see the errors above")
+    if not run_dbt(["build", "--target", "prod"], connection, parse_once=True):
+        raise LgsError("dbt build failed: see the errors above")
     site = generate_docs()
     say("")
     say("built:")
