@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -311,6 +311,67 @@ def _breakdown(wall_seconds: float) -> dict:
             "node_seconds": {kind: round(seconds, 2) for kind, seconds in sorted(kinds.items())}}
 
 
+def _node_spans(run_results: dict) -> dict[str, tuple[float, float]]:
+    """Each node's (start, end) in seconds: from dbt compiling it to its SQL's end."""
+    spans = {}
+    for result in run_results["results"]:
+        timing = {step["name"]: step for step in result["timing"]}
+        if "compile" in timing and "execute" in timing:
+            start = datetime.fromisoformat(timing["compile"]["started_at"].replace("Z", "+00:00"))
+            end = datetime.fromisoformat(timing["execute"]["completed_at"].replace("Z", "+00:00"))
+            spans[result["unique_id"]] = (start.timestamp(), end.timestamp())
+    return spans
+
+
+def critical_path(run_results: dict, manifest: dict) -> dict:
+    """The chain of nodes the run's wall time waited on, and where one node ran alone.
+
+    In `dbt build` a node starts once its parents and their tests have passed. From the
+    node that ended last (run hooks aside), the chain steps back to whichever of those
+    ended last, until a node had none. Each link's seconds are its own (threads sharing the
+    cores stretch them); `between` is what the chain spent waiting on dbt itself. `alone`
+    sums the seconds in which a single node ran: on a machine of two cores, one was idle,
+    whatever the thread count."""
+    spans = _node_spans(run_results)
+    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    tests_of: dict[str, list[str]] = {}
+    for unique_id, node in nodes.items():
+        if node["resource_type"] in ("test", "unit_test") and unique_id in spans:
+            for parent in node.get("depends_on", {}).get("nodes", []):
+                tests_of.setdefault(parent, []).append(unique_id)
+
+    def blockers(unique_id: str) -> list[str]:
+        node = nodes.get(unique_id, {})
+        parents = [p for p in node.get("depends_on", {}).get("nodes", []) if p in spans]
+        # A test waits for its model only; a model also for its parents' tests.
+        gates = [] if node.get("resource_type") in ("test", "unit_test") else [
+            t for p in parents for t in tests_of.get(p, [])]
+        start = spans[unique_id][0]
+        return [b for b in parents + gates if spans[b][0] < start and spans[b][1] <= start + 0.05]
+
+    graph_nodes = [u for u in spans if not u.startswith("operation.")]
+    if not graph_nodes:
+        return {"seconds": 0.0, "chain": [], "between_seconds": 0.0, "alone_seconds": 0.0, "alone": {}}
+    chain = [max(graph_nodes, key=lambda u: spans[u][1])]
+    while found := blockers(chain[-1]):
+        chain.append(max(found, key=lambda u: spans[u][1]))
+    chain.reverse()
+    own = sum(spans[u][1] - spans[u][0] for u in chain)
+    seconds = spans[chain[-1]][1] - spans[chain[0]][0]
+    # Who ran alone: the run cut at every start and end, each piece given to the one node in it.
+    cuts = sorted({t for span in spans.values() for t in span})
+    alone: dict[str, float] = {}
+    for left, right in zip(cuts, cuts[1:]):
+        running = [u for u, (s, e) in spans.items() if s <= left and right <= e]
+        if len(running) == 1:
+            name = running[0].split(".")[2]
+            alone[name] = alone.get(name, 0.0) + right - left
+    return {"seconds": round(seconds, 2), "between_seconds": round(seconds - own, 2),
+            "chain": [{"node": u, "seconds": round(spans[u][1] - spans[u][0], 2)} for u in chain],
+            "alone_seconds": round(sum(alone.values()), 2),
+            "alone": {name: round(s, 2) for name, s in sorted(alone.items(), key=lambda item: -item[1])}}
+
+
 # The models whose growth with the data is watched (the pair and history marts).
 GROWTH_WATCHED = ["int_customers_rfm_history", "rfm_history", "segment_migration", "int_order_products",
                   "int_product_pairs", "product_affinity", "customer_recommendations", "cohort_retention"]
@@ -345,11 +406,13 @@ def bench_build(runs: int) -> dict:
     seconds, measured = median_of(runs, lambda: lgs("build", "--full-refresh"))
     slowest = _slowest()
     breakdown = _breakdown(measured[-1]["seconds"])
+    path = critical_path(json.loads((HOME / "target" / "run_results.json").read_text()),
+                         json.loads((HOME / "target" / "manifest.json").read_text()))
     floor = floor_seconds(runs)
     # Issue 18: half of the 53 s it measured when it was filed.
     result = {"full_build_seconds": round(seconds, 2), "target_seconds": 26.5,
               "peak_rss_mb": round(max(m["peak_rss_mb"] for m in measured)), "slowest_nodes": slowest,
-              "breakdown_of_the_last_build": breakdown,
+              "breakdown_of_the_last_build": breakdown, "critical_path_of_the_last_build": path,
               "floor_seconds": round(floor, 2), "ratio_to_floor": round(seconds / floor, 1)}
     print(f"full build (lgs build --full-refresh: models + all tests, real data, median of {runs}):"
           f" {seconds:.1f} s (target <= 26.5 s, half of issue 18's 53 s);"
@@ -361,6 +424,12 @@ def bench_build(runs: int) -> dict:
           f" (threads overlap them): {nodes}")
     for node in slowest:
         print(f"  {node['seconds']:6.2f} s  {node['node']}")
+    links = [link for link in path["chain"] if link["seconds"] >= 0.5]
+    print(f"  critical path of the last build: {path['seconds']} s of dbt's run, {len(path['chain'])} nodes"
+          f" ({path['between_seconds']} s of it between them), those of 0.5 s or more: "
+          + ", ".join(f"{link['node'].split('.')[2]} {link['seconds']}" for link in links))
+    print(f"  one node running alone (one core of two idle): {path['alone_seconds']} s, most in "
+          + ", ".join(f"{name} {secs}" for name, secs in list(path["alone"].items())[:5]))
     return result
 
 
