@@ -331,23 +331,24 @@ def critical_path(run_results: dict, manifest: dict) -> dict:
     ended last, until a node had none. Each link's seconds are its own (threads sharing the
     cores stretch them); `between` is what the chain spent waiting on dbt itself. `alone`
     sums the seconds in which a single node ran: on a machine of two cores, one was idle,
-    whatever the thread count."""
+    whatever the thread count. Unit tests, which `lgs build` leaves out, are not followed."""
     spans = _node_spans(run_results)
-    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    nodes = manifest["nodes"]
     tests_of: dict[str, list[str]] = {}
     for unique_id, node in nodes.items():
-        if node["resource_type"] in ("test", "unit_test") and unique_id in spans:
-            for parent in node.get("depends_on", {}).get("nodes", []):
+        if node["resource_type"] == "test" and unique_id in spans:
+            for parent in node["depends_on"]["nodes"]:
                 tests_of.setdefault(parent, []).append(unique_id)
 
     def blockers(unique_id: str) -> list[str]:
         node = nodes.get(unique_id, {})
         parents = [p for p in node.get("depends_on", {}).get("nodes", []) if p in spans]
         # A test waits for its model only; a model also for its parents' tests.
-        gates = [] if node.get("resource_type") in ("test", "unit_test") else [
-            t for p in parents for t in tests_of.get(p, [])]
+        gates = [] if node.get("resource_type") == "test" else [t for p in parents for t in tests_of.get(p, [])]
         start = spans[unique_id][0]
-        return [b for b in parents + gates if spans[b][0] < start and spans[b][1] <= start + 0.05]
+        # Only what ended before it started: a test of two models (a relationship) may still
+        # run when a child of one of them starts.
+        return [b for b in parents + gates if spans[b][0] < start and spans[b][1] <= start]
 
     graph_nodes = [u for u in spans if not u.startswith("operation.")]
     if not graph_nodes:

@@ -72,7 +72,8 @@ def _result(unique_id: str, start: float, end: float) -> dict:
 
 def test_critical_path_follows_the_gating_tests_and_finds_who_ran_alone():
     # staged -> lines -> pairs, with a slow test on `lines` that gates `pairs` (dbt build runs a
-    # model's tests before its children); `sales` and its test run beside them.
+    # model's tests before its children); `sales` and its test run beside them, and a test
+    # of both `lines` and `sales` that ends just after `pairs` started, so gated nothing.
     import run
 
     def node(kind: str, name: str, *parents: str) -> tuple[str, dict]:
@@ -81,12 +82,14 @@ def test_critical_path_follows_the_gating_tests_and_finds_who_ran_alone():
     manifest = {"nodes": dict([node("model", "staged"), node("model", "lines", "staged"),
                                node("test", "lines_key", "lines"), node("test", "lines_quick", "lines"),
                                node("model", "pairs", "lines"), node("model", "sales", "staged"),
-                               node("test", "sales_key", "sales")])}
+                               node("test", "sales_key", "sales"),
+                               node("test", "lines_to_sales", "lines", "sales")])}
     results = {"results": [
         _result("model.p.staged", 0.0, 1.0), _result("model.p.lines", 1.0, 5.0),
         _result("test.p.lines_quick", 5.0, 5.5), _result("test.p.lines_key", 5.0, 7.0),
         _result("model.p.sales", 1.0, 9.0), _result("test.p.sales_key", 9.0, 9.5),
-        _result("model.p.pairs", 7.2, 12.0), _result("operation.p.on-run-end-0", 12.0, 12.5)]}
+        _result("test.p.lines_to_sales", 6.0, 7.23), _result("model.p.pairs", 7.2, 12.0),
+        _result("operation.p.on-run-end-0", 12.0, 12.5)]}
 
     path = run.critical_path(results, manifest)
 
@@ -94,7 +97,7 @@ def test_critical_path_follows_the_gating_tests_and_finds_who_ran_alone():
     assert [link["node"] for link in path["chain"]] == [
         "model.p.staged", "model.p.lines", "test.p.lines_key", "model.p.pairs"]
     assert path["seconds"] == 12.0 and path["between_seconds"] == 0.2
-    # Alone: staged (0-1), sales while dbt started pairs (7.0-7.2), pairs once sales' test
-    # ended (9.5-12), the hook; pairs ran beside sales' test, so that test was never alone.
-    assert path["alone"] == {"pairs": 2.5, "staged": 1.0, "on-run-end-0": 0.5, "sales": 0.2}
-    assert path["alone_seconds"] == 4.2
+    # Alone: staged (0-1), pairs once sales' test ended (9.5-12), the hook; pairs ran beside
+    # sales' test, and sales beside the test of both while dbt started pairs.
+    assert path["alone"] == {"pairs": 2.5, "staged": 1.0, "on-run-end-0": 0.5}
+    assert path["alone_seconds"] == 4.0
