@@ -329,3 +329,5 @@ def test_unknown_target_says_so_in_one_line(lgs):
     result = lgs("build", "--target", "nosuch", check=False)
     assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
     assert "does not have a target named 'nosuch'" in result.stderr
+    # ... and which targets there are, on that same line.
+    assert re.search(r"are: (\w+, )+spark\b", result.stderr) and "prod" in result.stderr, result.stderr

@@ -220,7 +220,11 @@ def _last_used(state: Path) -> int:
 def _checked(result, args: Sequence[str]):
     """dbt's result of `args`, or a one-line LgsError when dbt raised."""
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        # dbt's exceptions read "Runtime Error" then the reason on the next line: keep both.
+        # dbt's exceptions read "Runtime Error" then the reason on the next line: keep both,
+        # and the list a reason may end with ("The valid target names ... are:", "- dev", ...).
         lines = [line.strip() for line in str(result.exception).strip().splitlines() if line.strip()]
-        raise LgsError(f"dbt {' '.join(args[:1])} failed: {': '.join(lines[:2])}")
+        ends_in_list = len(lines) > 1 and lines[1].endswith(":")
+        listed = [line[2:] for line in lines[2:] if line.startswith("- ")] if ends_in_list else []
+        reason = ": ".join(lines[:2]) + (f" {', '.join(listed)}" if listed else "")
+        raise LgsError(f"dbt {' '.join(args[:1])} failed: {reason}")
     return result
