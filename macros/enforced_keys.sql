@@ -5,10 +5,10 @@
     as the table is filled, before any test runs. A `unique` or `not_null` test of such a
     column would only read the table again (at 10x, 41 s for `fct_sales`' key on a new day),
     so there it reads nothing. The same holds for a key that a model's config gives a unique
-    index (`int_product_pairs`, `int_order_products`): the database refuses a build whose
-    rows repeat it, as the index is built or as the rows are added to it. On DuckDB and
-    Spark (these overrides are PostgreSQL's), and for every other column, the tests read
-    the table as dbt's own do. -#}
+    index (the two line tables, `int_order_products`, `int_product_pairs`): the database
+    refuses a build whose rows repeat it, as the index is built or as the rows are added to
+    it. On DuckDB and Spark (these overrides are PostgreSQL's), and for every other column,
+    the tests read the table as dbt's own do. -#}
 
 {#- True when the tested model's enforced contract gives `column_name` one of `kinds`:
     a column constraint of that type, or a model-level one on exactly that column (for

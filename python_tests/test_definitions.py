@@ -263,6 +263,7 @@ def test_an_enforced_key_is_checked_by_the_database_not_read_again(warehouse, tm
     for name in ("unique_dim_dates_date_day", "not_null_dim_dates_date_day", "unique_fct_sales_invoice_line_id",
                  "not_null_fct_sales_invoice_id",
                  # Keys that a model's config makes a unique index of, which its table has.
+                 "unique_int_invoice_lines_ranked_invoice_line_id",
                  "dbt_utils_unique_combination_of_columns_int_order_products_invoice_id__stock_code",
                  "dbt_utils_unique_combination_of_columns_int_product_pairs_stock_code_a__stock_code_b"):
         key_test = next(text for found, text in tests.items() if found.startswith(name))

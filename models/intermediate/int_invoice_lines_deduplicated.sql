@@ -2,7 +2,12 @@
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_stale_history() }}",
-    indexes=[{'columns': ['through_batch_id']}, {'columns': ['invoice_id']}, {'columns': ['build_number']}],
+    indexes=[
+        {'columns': ['invoice_line_id'], 'unique': True},
+        {'columns': ['through_batch_id']},
+        {'columns': ['invoice_id']},
+        {'columns': ['build_number']},
+    ],
 ) }}
 -- The invoice lines every mart is built from: the staged lines with their duplicate rank,
 -- minus the lines the duplicate rule (macro `is_dropped_duplicate`) leaves out, which
@@ -10,7 +15,8 @@
 -- Incremental by load batch: a run adds the lines of the batches ranked since the last one
 -- (a line's rank never changes once later batches arrive). It starts again from nothing
 -- (pre-hook forget_stale_history) when the definitions change or a batch it holds is no
--- longer live in raw.
+-- longer live in raw. Its key is a unique index, so the key's `unique` test reads nothing
+-- (macros/enforced_keys.sql).
 with
 
 ranked as (

@@ -3,7 +3,9 @@
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
     pre_hook="{{ forget_batches_after_removed(" ~ added_columns ~ ") }}",
-    indexes=[{'columns': ['batch_id']}, {'columns': ['duplicate_key']}]
+    indexes=[
+        {'columns': ['invoice_line_id'], 'unique': True}, {'columns': ['batch_id']}, {'columns': ['duplicate_key']},
+    ]
         + ([{'columns': ['build_number'], 'type': 'brin'}] if target.type == 'postgres' else []),
 ) }}
 -- Each line's place among the lines equal to it in every source column, in load order
@@ -13,7 +15,9 @@
 -- last one against the lines already ranked; when a batch is removed from raw (`lgs load
 -- --replace`), the pre-hook forgets it and every later batch, which this run then ranks again.
 -- Each line carries the number of the build that ranked it, so its data tests read only the
--- lines ranked since the last passed build.
+-- lines ranked since the last passed build. Its key is a unique index: the database refuses
+-- a repeated line id as the table is built or added to, so the key's `unique` test reads
+-- nothing (macros/enforced_keys.sql).
 
 with
 

@@ -48,6 +48,10 @@ SERVER_SETTINGS = {
     "max_wal_size": "'4GB'",
     "checkpoint_timeout": "'15min'",
     "jit": "off",
+    # dbt replaces a table by renaming it; an autovacuum of the old table (which follows every
+    # build) holds that rename until the server's lock check cancels the autovacuum, after
+    # deadlock_timeout: 1 s by default, seen twice on a full build's critical path.
+    "deadlock_timeout": "'100ms'",
     "max_connections": "100",
     "log_min_messages": "'warning'",
 }
