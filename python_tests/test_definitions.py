@@ -332,3 +332,6 @@ def test_unknown_target_says_so_in_one_line(lgs):
     assert "does not have a target named 'nosuch'" in result.stderr
     # ... and which targets there are, on that same line.
     assert re.search(r"are: (\w+, )+spark\b", result.stderr) and "prod" in result.stderr, result.stderr
+    # ... and it keeps no parse state for that target (an empty folder under target/parse).
+    states = Path(lgs.env["DBT_TARGET_PATH"]) / "parse"
+    assert not list(states.glob("nosuch-*")), list(states.iterdir())

@@ -170,10 +170,17 @@ def dbt_session(args: Sequence[str], connection: Connection | None,
 
         runner = dbtRunner()
         if parse_once:
-            parse = ["parse", "--target-path", str(parse_state_dir(args)), "--no-write-json", *shared_options(args)]
-            parsed = _checked(runner.invoke(parse), ["parse"])
-            if not parsed.success:
-                raise LgsError("dbt could not parse the project: see the errors above; nothing was run")
+            state = parse_state_dir(args)
+            parse = ["parse", "--target-path", str(state), "--no-write-json", *shared_options(args)]
+            try:
+                parsed = _checked(runner.invoke(parse), ["parse"])
+                if not parsed.success:
+                    raise LgsError("dbt could not parse the project: see the errors above; nothing was run")
+            except LgsError:
+                # A parse that wrote nothing (an unknown target, bad --vars) leaves no folder behind.
+                if not any(state.iterdir()):
+                    state.rmdir()
+                raise
             runner = dbtRunner(manifest=parsed.result)
         yield lambda command: bool(_checked(runner.invoke(for_target(command)), command).success)
     finally:
