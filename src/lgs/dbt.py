@@ -8,7 +8,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from lgs.database import Connection
@@ -177,9 +177,10 @@ def dbt_session(args: Sequence[str], connection: Connection | None,
                 if not parsed.success:
                     raise LgsError("dbt could not parse the project: see the errors above; nothing was run")
             except LgsError:
-                # A parse that wrote nothing (an unknown target, bad --vars) leaves no folder behind.
-                if not any(state.iterdir()):
-                    state.rmdir()
+                # A parse that wrote nothing (an unknown target, bad --vars) leaves no folder
+                # behind; one that another lgs process is filling or just removed is its own.
+                with suppress(OSError):
+                    state.rmdir()  # only ever removes an empty folder
                 raise
             runner = dbtRunner(manifest=parsed.result)
         yield lambda command: bool(_checked(runner.invoke(for_target(command)), command).success)
