@@ -317,9 +317,8 @@ def _node_spans(run_results: dict) -> dict[str, tuple[float, float]]:
     for result in run_results["results"]:
         timing = {step["name"]: step for step in result["timing"]}
         if "compile" in timing and "execute" in timing:
-            start = datetime.fromisoformat(timing["compile"]["started_at"].replace("Z", "+00:00"))
-            end = datetime.fromisoformat(timing["execute"]["completed_at"].replace("Z", "+00:00"))
-            spans[result["unique_id"]] = (start.timestamp(), end.timestamp())
+            spans[result["unique_id"]] = (datetime.fromisoformat(timing["compile"]["started_at"]).timestamp(),
+                                          datetime.fromisoformat(timing["execute"]["completed_at"]).timestamp())
     return spans
 
 
@@ -348,7 +347,7 @@ def critical_path(run_results: dict, manifest: dict) -> dict:
         start = spans[unique_id][0]
         # Only what ended before it started: a test of two models (a relationship) may still
         # run when a child of one of them starts.
-        return [b for b in parents + gates if spans[b][0] < start and spans[b][1] <= start]
+        return [b for b in parents + gates if spans[b][1] <= start]
 
     graph_nodes = [u for u in spans if not u.startswith("operation.")]
     if not graph_nodes:
