@@ -351,7 +351,12 @@ def test_typed_copy_equals_the_landing_path_row_for_row(empty, tmp_path, monkeyp
     ]
     rows = [good, bad[0], bad[1], good, ["489510", "22010", "TWO\nLINES", "2", *good[4:]], bad[2], bad[3],
             good, bad[4], bad[5], bad[6], good, bad[7], bad[8], ["489511", "22011", "US DATE", "3", "12/1/2010 8:26",
-            "2.55", "17850", "UK"], bad[9], good]
+            "2.55", "17850", "UK"], bad[9], good,
+            # Arrow lets the first through untouched and sends the others back to the rules:
+            ["489512", "22012", "SPACED CUSTOMER", "1", good[4], "1.0", " 12346.0 ", "UK"],
+            ["489513", "22013", "EXPONENT CUSTOMER", "1", good[4], "1.0", "1.2346e4", "UK"],
+            ["489514", "22014", "NAN CUSTOMER", "1", good[4], "1.0", "nan", "UK"],
+            ["489515", "22015", "INF PRICE", "1", good[4], " inf ", "12345", "UK"]]
     path = write_csv(tmp_path / "dirty.csv", UCI_HEADER, rows)
     (reader,) = inspect_paths([path])
     with psycopg.connect(empty.url) as conn:
@@ -367,16 +372,70 @@ def test_typed_copy_equals_the_landing_path_row_for_row(empty, tmp_path, monkeyp
         landed = load_reader(conn, reader, replace=True)
         landed_lines, landed_rejects = _batch_rows(conn, landed.batch_id)
         conn.commit()
-    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (len(rows), 7, 10)
-    assert (landed.rows_read, landed.rows_loaded, landed.rows_rejected) == (len(rows), 7, 10)
+    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (len(rows), 9, 12)
+    assert (landed.rows_read, landed.rows_loaded, landed.rows_rejected) == (len(rows), 9, 12)
     assert typed_lines == landed_lines
-    assert [row[0] for row in typed_lines] == [2, 5, 6, 9, 13, 16, 18]
+    assert [row[0] for row in typed_lines] == [2, 5, 6, 9, 13, 16, 18, 19, 20]
+    assert [row[7] for row in typed_lines[-2:]] == [12346, 12346]
     assert typed_rejects == landed_rejects
     reasons = {row: reason for row, _, reason in typed_rejects}
     assert reasons[3] == "Quantity is not a whole number: 1.5"
     assert reasons[10] == "missing Invoice"
     assert reasons[11].startswith("InvoiceDate is not a date-time in a known format")
     assert reasons[17] == "missing StockCode"
+    assert reasons[21] == "Customer ID is not a number: nan"
+    assert reasons[22] == "Price is not a number:  inf "
+
+
+def test_arrow_recheck_passes_only_rows_the_typed_rule_passes(empty):
+    """The typed COPY keeps a row Arrow does not send back (store.arrow_rows_to_recheck)
+    without asking the server's rule (store.TYPED_ROW_IS_CLEAN): for every value the server
+    would type, Arrow may pass it only if that rule passes it too. And it must pass the
+    usual values, or every row would be read twice."""
+    import psycopg
+    import pyarrow as pa
+    from lgs.loading.store import TYPED_ROW_IS_CLEAN, arrow_rows_to_recheck
+
+    base = {"invoice": "489434", "stock_code": "85048", "unit_price": "6.95", "customer_id": "13085"}
+    texts = ["489434", " 489434 ", "C489449", "", " ", "\t", None]
+    variants = {
+        "invoice": texts,
+        "stock_code": texts,
+        "unit_price": ["2.55", " 2.55 ", "-0", "1e3", "1E-2", "0x1F", "1_000", "NaN", "nan", " NaN ", "Infinity",
+                       "-Infinity", "inf", "+inf", "-INF", "", None],
+        "customer_id": ["13085", " 13085 ", "13085.0", "13085.", "13085.00", "13085.5", "1.3085e4", "1e-1", "0x10",
+                        "1_0", "NaN", "Infinity", "-inf", "+13085", "", " ", None],
+    }
+    cases = [dict(base, **{column: value}) for column, values in variants.items() for value in values]
+    recheck = arrow_rows_to_recheck(*(pa.array([case[name] for case in cases], pa.string())
+                                      for name in ("invoice", "stock_code")),
+                                    pa.array(["2009-12-01 07:45:00"] * len(cases)),
+                                    *(pa.array([case[name] for case in cases], pa.string())
+                                      for name in ("unit_price", "customer_id"))).to_pylist()
+    # What COPY makes of each: NULL is '' in the NOT NULL columns, NULL for a customer.
+    values = [(i, *(case[name] if case[name] is not None else "" for name in ("invoice", "stock_code", "unit_price")),
+               case["customer_id"]) for i, case in enumerate(cases)]
+    with psycopg.connect(empty.url) as conn:
+        clean = dict(conn.execute(
+            f"""select i, coalesce({TYPED_ROW_IS_CLEAN}, false) from (
+                    select i, invoice, stock_code,
+                        case when pg_input_is_valid(price, 'numeric') then price::numeric end as unit_price,
+                        case when pg_input_is_valid(customer, 'numeric') then customer::numeric end as customer_id
+                    from unnest(%s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+                        as t (i, invoice, stock_code, price, customer)
+                    where pg_input_is_valid(price, 'numeric')
+                        and (customer is null or pg_input_is_valid(customer, 'numeric'))) as typed""",
+            [list(column) for column in zip(*values)]).fetchall())
+    passed = {i for i, again in enumerate(recheck) if again is False}
+    assert recheck.count(None) == 0
+    # A value the server cannot type is skipped by COPY and read again whatever Arrow says.
+    wrongly_passed = {i for i in passed if i in clean and not clean[i]}
+    assert wrongly_passed == set(), [cases[i] for i in wrongly_passed]
+    assert sum(not ok for ok in clean.values()) >= 15, "the typed rule fails many of the typed cases"
+    usual = [cases.index(dict(base, **{column: value})) for column, value in
+             [("invoice", " 489434 "), ("invoice", "C489449"), ("unit_price", "-0"), ("unit_price", "1E-2"),
+              ("customer_id", "13085.0"), ("customer_id", None)]]
+    assert set(usual) <= passed
 
 
 def test_typed_copy_renumbers_rows_after_skipped_ones(empty):

@@ -186,7 +186,8 @@ class CsvReader(Reader):
                 first = False
                 window = tail + chunk
                 # `\.` alone on a line ends COPY data early: such a file takes the careful path.
-                if b"\n\\.\n" in window or b"\n\\.\r\n" in window or b"\n\\.\r" in window:
+                # (A search for one byte is a memchr, several times faster than for a sequence.)
+                if b"\\" in window and (b"\n\\.\n" in window or b"\n\\.\r" in window):
                     raise _NeedsCarefulPath
                 tail = window[-4:]
                 progress(len(chunk), chunk.count(b"\n"))

@@ -8,9 +8,9 @@ The result is the landing path's, row for row. For a CSV file (Parquet: see load
   file does;
 - rows the server cannot type are skipped (`ON_ERROR ignore`) and named by line in its
   notices (`LOG_VERBOSITY verbose`; lines are mapped to rows: a quoted field may span lines);
-- rows it typed that break a rule it does not know are found after the copy: a date-time in
-  an unknown format (Arrow checks the file's dates, `rules.arrow_known_date_format`, while
-  the server copies), and what `store.TYPED_ROW_IS_CLEAN` does not pass;
+- rows it typed that may break a rule it does not know (a date-time in an unknown format,
+  what `store.TYPED_ROW_IS_CLEAN` does not pass) are found by Arrow in the file's text while
+  the server copies (`store.arrow_rows_to_recheck`), so the batch is not read again;
 - those rows, and only those, are read again as text and typed by the landing path's rules
   (`store.type_landed_rows`), so each reject has the same reason on every path;
 - anything else unexpected (a column-count error, two parsers counting different rows)
@@ -27,8 +27,7 @@ import psycopg
 from psycopg import sql
 
 from lgs.loading.columns import COLUMN_ORDER
-from lgs.loading.rules import arrow_known_date_format
-from lgs.loading.store import (LOAD_DATESTYLE, ROW_COUNTER, TYPED_ROW_IS_SUSPECT, Landing, batch_partition,
+from lgs.loading.store import (LOAD_DATESTYLE, ROW_COUNTER, Landing, arrow_rows_to_recheck, batch_partition,
                                copy_in, type_landed_rows)
 
 MIN_SERVER_VERSION = 170000  # COPY ... ON_ERROR
@@ -39,6 +38,8 @@ _SKIPPED_LINE = re.compile(r" at line (\d+) for column ")
 # An empty field stays '' rather than NULL in these: a NULL in a NOT NULL column would stop
 # the whole COPY, while '' becomes a skipped row (numbers, dates) or a rule's reject (text).
 _FORCE_NOT_NULL = ("invoice", "stock_code", "quantity", "invoice_date", "unit_price")
+# The columns store.arrow_rows_to_recheck reads, in its order.
+_RECHECKED = ("invoice", "stock_code", "invoice_date", "unit_price", "customer_id")
 
 
 class _Unsure(Exception):
@@ -78,11 +79,11 @@ def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, 
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (ROW_COUNTER,))
     conn.execute(f"select setval('{ROW_COUNTER}', {HEADER_LINES})")
     with ThreadPoolExecutor(1) as pool:
-        dates = pool.submit(_dates_off_pattern, reader)
+        arrow = pool.submit(_rows_to_recheck, reader)
         copied, skipped = _copy(conn, batch_id, reader.mapping, reader.chunks(progress), header=True,
                                 encoding=ENCODINGS[reader.encoding])
         try:
-            counted, off_pattern = dates.result()
+            counted, to_recheck = arrow.result()
         except Exception as exc:  # noqa: BLE001 - Arrow cannot read what the server did
             raise _Unsure(str(exc)) from None
     read = copied + len(skipped)
@@ -102,16 +103,16 @@ def _load_csv(conn, reader, batch_id, source_file, progress) -> tuple[int, int, 
             renumber(conn, batch_id, skipped)
         elif counter != HEADER_LINES + read:
             raise _Unsure(f"the row counter ends at {counter} for {read} rows")
-    off_pattern_rows = {HEADER_LINES + 1 + index for index in off_pattern}
-    return read, *_type_the_rest(conn, reader, batch_id, source_file, copied, set(skipped), off_pattern_rows)
+    recheck_rows = {HEADER_LINES + 1 + index for index in to_recheck}
+    return read, *_type_the_rest(conn, reader, batch_id, source_file, copied, set(skipped), recheck_rows)
 
 
 def load_parquet(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
                  progress: Callable[..., None]) -> tuple[int, int, int] | None:
     """(read, loaded, rejected) for a Parquet file loaded by typed COPY, or None (as load_csv).
 
-    Arrow already holds the values: rows it can tell will not type (a NUL, an empty number
-    or date-time, a date-time in an unknown format) are kept back for the careful path, and
+    Arrow already holds the values: rows it can tell will not type (a NUL, an empty number)
+    or may break a rule (store.arrow_rows_to_recheck) are kept back for the careful path, and
     the others are COPYed with their row numbers. A row the server still skips sends the
     file down the landing path."""
     return _attempt(conn, _load_parquet, reader, batch_id, source_file, progress)
@@ -127,9 +128,9 @@ def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, i
         from lgs.loading.readers import csv_bytes
 
         for table in reader.text_tables(progress):
-            typable = pc.and_(pc.is_null(table["reject_reason"]), arrow_known_date_format(table["invoice_date"]))
-            for name in ("quantity", "unit_price"):
-                typable = pc.and_(typable, pc.is_valid(table[name]))
+            recheck = arrow_rows_to_recheck(*(table[name] for name in _RECHECKED))
+            typable = pc.and_(pc.and_(pc.is_null(table["reject_reason"]), pc.is_valid(table["quantity"])),
+                              pc.invert(recheck))
             if not pc.all(typable).as_py():
                 held_back.extend(table["source_row"].filter(pc.invert(typable)).to_pylist())
                 table = table.filter(typable)
@@ -138,33 +139,25 @@ def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, i
     copied, skipped = _copy(conn, batch_id, columns, chunks(), header=False, encoding="UTF8", queued=True)
     if skipped:
         raise _Unsure(f"the server skipped {len(skipped)} rows Arrow sent")
-    return copied + len(held_back), *_type_the_rest(conn, reader, batch_id, source_file, copied, set(held_back))
+    typed = _type_the_rest(conn, reader, batch_id, source_file, copied, set(held_back), set())
+    return copied + len(held_back), *typed
 
 
 def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, not_copied: set[int],
-                   suspects: frozenset[int] = frozenset()) -> tuple[int, int]:
-    """The rows the copy did not type (`not_copied`), and the `suspects` and copied rows that
-    break a rule the server does not know (store.TYPED_ROW_IS_SUSPECT), go through the landing
-    path's rules: removed from the batch, landed again as text and typed. (loaded, rejected)."""
-    # One read of the batch's partition, which holds nothing else, on every core: the rule is
-    # most of the cost, and the planner, guessing that half the rows are suspects, would not
-    # share a scan whose rows it thinks expensive to gather.
-    partition = batch_partition(batch_id)
-    conn.execute("set local parallel_tuple_cost = 0")
-    suspects = not_copied | suspects | {row for (row,) in conn.execute(
-        sql.SQL("select source_row from {} where {}").format(partition, sql.SQL(TYPED_ROW_IS_SUSPECT)))}
-    conn.execute("set local parallel_tuple_cost to default")
-    removed = 0
-    if suspects:
-        removed = conn.execute(sql.SQL("delete from {} where source_row = any(%s)").format(partition),
-                               (sorted(suspects),)).rowcount
-    if not suspects:
+                   to_recheck: set[int]) -> tuple[int, int]:
+    """The rows the copy did not type (`not_copied`), and the rows that may break a rule the
+    server does not know (`to_recheck`: store.arrow_rows_to_recheck), go through the landing
+    path's rules: removed from the batch, landed again as text and typed. (loaded, rejected)"""
+    rows = not_copied | to_recheck
+    if not rows:
         return copied, 0
+    removed = conn.execute(sql.SQL("delete from {} where source_row = any(%s)").format(batch_partition(batch_id)),
+                           (sorted(rows),)).rowcount
     landing = Landing(conn)
-    reader.land_rows(landing, suspects)
+    reader.land_rows(landing, rows)
     again, loaded, rejected = type_landed_rows(conn, landing, batch_id, source_file)
-    if again != len(suspects) or removed + len(not_copied) != again:
-        raise _Unsure(f"{len(suspects)} rows to read again, found {again}")
+    if again != len(rows) or removed != len(rows - not_copied):
+        raise _Unsure(f"{len(rows)} rows to read again, found {again}; {removed} removed")
     return copied - removed + loaded, rejected
 
 
@@ -216,14 +209,14 @@ def renumber(conn, batch_id: int, skipped: list[int]) -> None:
     )
 
 
-def _dates_off_pattern(reader) -> tuple[int, list[int]]:
-    """Arrow's reading of the file: its data rows, and the (0-based) rows whose date-time is
-    not in a known format."""
+def _rows_to_recheck(reader) -> tuple[int, list[int]]:
+    """Arrow's reading of the file: its data rows, and the (0-based) rows that may break a
+    rule the server does not know (store.arrow_rows_to_recheck)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    column = f"f{reader.mapping.index('invoice_date')}"
+    columns = [f"f{reader.mapping.index(name)}" for name in _RECHECKED]
     rows, offenders = 0, []
     with reader.source.open() as handle:
         batches = pacsv.open_csv(
@@ -231,12 +224,15 @@ def _dates_off_pattern(reader) -> tuple[int, list[int]]:
             read_options=pacsv.ReadOptions(skip_rows=HEADER_LINES, autogenerate_column_names=True,
                                            encoding=reader.encoding, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+            # NULL where COPY reads NULL: an unquoted empty field (and nothing else).
+            convert_options=pacsv.ConvertOptions(include_columns=columns,
+                                                 column_types=dict.fromkeys(columns, pa.string()),
+                                                 null_values=[""], strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=False),
         )
         for batch in batches:
-            unknown = pc.invert(arrow_known_date_format(batch.column(0)))
-            if pc.any(unknown).as_py():
-                offenders += [rows + i for i in pc.indices_nonzero(unknown).to_pylist()]
+            recheck = arrow_rows_to_recheck(*(batch.column(name) for name in columns))
+            if pc.any(recheck).as_py():
+                offenders += [rows + i for i in pc.indices_nonzero(recheck).to_pylist()]
             rows += batch.num_rows
     return rows, offenders
