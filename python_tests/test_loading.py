@@ -407,11 +407,11 @@ def test_arrow_recheck_passes_only_rows_the_typed_rule_passes(empty):
                         "1_0", "NaN", "Infinity", "-inf", "+13085", "", " ", None],
     }
     cases = [dict(base, **{column: value}) for column, values in variants.items() for value in values]
-    recheck = arrow_rows_to_recheck(*(pa.array([case[name] for case in cases], pa.string())
-                                      for name in ("invoice", "stock_code")),
-                                    pa.array(["2009-12-01 07:45:00"] * len(cases)),
-                                    *(pa.array([case[name] for case in cases], pa.string())
-                                      for name in ("unit_price", "customer_id"))).to_pylist()
+    columns = [pa.array([case.get(name, "2009-12-01 07:45:00") for case in cases], pa.string())
+               for name in ("invoice", "stock_code", "invoice_date", "unit_price", "customer_id")]
+    recheck = arrow_rows_to_recheck(*columns).to_pylist()
+    # The CSV path reads dictionaries: the same answers.
+    assert arrow_rows_to_recheck(*(column.dictionary_encode() for column in columns)).to_pylist() == recheck
     # What COPY makes of each: NULL is '' in the NOT NULL columns, NULL for a customer.
     values = [(i, *(case[name] if case[name] is not None else "" for name in ("invoice", "stock_code", "unit_price")),
                case["customer_id"]) for i, case in enumerate(cases)]
@@ -459,6 +459,115 @@ def test_typed_copy_renumbers_rows_after_skipped_ones(empty):
             "select source_row from raw.retail_transactions where batch_id = -1 order by source_row")]
         conn.rollback()
     assert rows == kept
+
+
+def _parts(conn, batch_id: int) -> dict[str, tuple[int, int, int]]:
+    """Each part of a batch's partition: its rows and their lowest and highest row numbers."""
+    return {name: conn.execute(f"select count(*), min(source_row), max(source_row) from {name}").fetchone()
+            for (name,) in conn.execute("select inhrelid::regclass::text from pg_inherits"
+                                        " where inhparent = %s::regclass", (f"raw.retail_transactions_batch_{batch_id}",))}
+
+
+def _loaded_both_ways(conn, reader, monkeypatch) -> tuple:
+    """The file loaded by typed COPY and then by the landing path: their results and rows."""
+    from lgs.loading import load_reader, typed_copy
+
+    typed = load_reader(conn, reader)
+    typed_rows = _batch_rows(conn, typed.batch_id)
+    parts = _parts(conn, typed.batch_id)
+    with monkeypatch.context() as patched:
+        patched.setattr(typed_copy, "available", lambda conn: False)
+        landed = load_reader(conn, reader, replace=True)
+    return typed, typed_rows, parts, landed, _batch_rows(conn, landed.batch_id)
+
+
+def test_typed_copy_in_two_parts_equals_the_landing_path(empty, tmp_path, monkeypatch):
+    """A big CSV file is COPYed in two parts at once, the second over a connection of its own:
+    rows skipped by the server and rows read again in either part, their numbers and reasons,
+    are the landing path's."""
+    import psycopg
+    from lgs.loading import inspect_paths, typed_copy
+    from lgs.loading.store import ensure_raw_schema
+
+    monkeypatch.setattr(typed_copy, "TWO_PARTS_FROM_BYTES", 1)
+    good = GOOD_ROWS[0]
+    rows = [list(good) for _ in range(40)]
+    for at in (5, 30):  # one of each in either half
+        rows[at] = ["489500", "22001", "BAD QTY", "1.5", *good[4:]]
+        rows[at + 1] = ["489502", "22003", "NAN PRICE", "1", good[4], "NaN", "12345", "UK"]
+        rows[at + 2] = ["489505", "22006", "WORDS DATE", "1", "Dec 1 2010 08:26", "1.0", "12345", "UK"]
+    path = write_csv(tmp_path / "parts.csv", UCI_HEADER, rows)
+    (reader,) = inspect_paths([path])
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        typed, typed_rows, parts, landed, landed_rows = _loaded_both_ways(conn, reader, monkeypatch)
+        conn.commit()
+    assert sorted(parts) == [f"raw.retail_transactions_batch_{typed.batch_id}_part_{n}" for n in (1, 2)]
+    (first, low, high), (second, low_after, high_after) = parts.values()
+    assert first and second and first + second == 34
+    assert (low, high_after) == (2, 41) and low_after == reader.split_point().records + 1 > high
+    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (40, 34, 6)
+    assert typed_rows == landed_rows
+    reasons = {row: reason for row, _, reason in typed_rows[1]}
+    assert reasons[7] == reasons[32] == "Quantity is not a whole number: 1.5"
+    assert reasons[8] == reasons[33] == "Price is not a number: NaN"
+    assert reasons[9].startswith("InvoiceDate is not a date-time in a known format") and reasons[34] == reasons[9]
+
+
+@pytest.mark.parametrize("newlines_at", ["first half", "the cut", "nowhere, but Arrow disagrees"])
+def test_a_file_not_cut_at_a_records_end_is_copied_in_one_part(empty, tmp_path, monkeypatch, newlines_at):
+    """A quoted field spanning lines in the first half makes the cut's row number wrong; one
+    spanning the middle puts the cut inside quotes. Either way the server's count says so,
+    and the file is COPYed again in one part, with no second part left behind. (A count
+    that fails after the second part is attached drops it too, and the landing path loads.)"""
+    import psycopg
+    from lgs.loading import inspect_paths, typed_copy
+    from lgs.loading.store import ensure_raw_schema
+
+    monkeypatch.setattr(typed_copy, "TWO_PARTS_FROM_BYTES", 1)
+    good = GOOD_ROWS[0]
+    lines = {"first half": "two\nlines", "the cut": "many\n" * 200}.get(newlines_at, "one line")
+    rows = [list(good) for _ in range(20)]
+    rows[2 if newlines_at == "first half" else 10] = ["489511", "22011", lines, "3", *good[4:]]
+    if newlines_at.startswith("nowhere"):
+        monkeypatch.setattr(typed_copy, "_rows_to_recheck", lambda reader: (0, []))
+    path = write_csv(tmp_path / "quoted.csv", UCI_HEADER, rows)
+    (reader,) = inspect_paths([path])
+    assert reader.split_point() is not None
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        typed, typed_rows, parts, landed, landed_rows = _loaded_both_ways(conn, reader, monkeypatch)
+        left_behind = conn.execute("select count(*) from pg_class where relname like %s",
+                                   (f"retail_transactions_batch_{typed.batch_id}_part_2",)).fetchone()[0]
+        conn.commit()
+    assert list(parts.values()) == [(20, 2, 21)]
+    assert left_behind == 0
+    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (20, 20, 0)
+    assert typed_rows == landed_rows
+
+
+def test_a_second_part_left_by_a_killed_load_is_dropped_once_no_load_holds_it(empty):
+    """A load killed after committing its second part leaves that table attached to nothing:
+    the next load or build drops it (schema.sql), unless a running load holds its batch."""
+    import psycopg
+    from lgs.loading.store import ensure_raw_schema
+
+    with psycopg.connect(empty.url, autocommit=True) as conn, psycopg.connect(empty.url) as loading:
+        ensure_raw_schema(conn)
+        for batch in (998, 999):
+            conn.execute(f"create table raw.retail_transactions_batch_{batch}_part_2 (like raw.retail_transactions)")
+        conn.execute("create table raw.retail_transactions_batch_997_part_2x (like raw.retail_transactions)")
+        loading.execute("select pg_advisory_xact_lock(hashtextextended('lgs.batch_part', 999))")
+
+        def tables() -> list[str]:
+            return [name for (name,) in conn.execute(
+                "select relname from pg_class where relname like 'retail_transactions_batch_99%' order by 1")]
+
+        ensure_raw_schema(conn)
+        assert tables() == ["retail_transactions_batch_997_part_2x", "retail_transactions_batch_999_part_2"]
+        loading.rollback()
+        ensure_raw_schema(conn)
+        assert tables() == ["retail_transactions_batch_997_part_2x"]
 
 
 def _partitions(lgs) -> dict[str, int]:

@@ -16,6 +16,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -168,7 +169,7 @@ def load_reader(conn, reader: Reader, replace: bool = False, checksum: str | Non
         if live is not None:
             retire_batch(conn, live)
         batch_id = open_batch(conn, source.name, str(source.path.resolve()), reader.file_type, checksum,
-                              is_generated(checksum))
+                              is_generated(checksum), reader.copies_in_parts(conn))
         unit, total = reader.progress_total()
         with _progress_bar(source.name, total, unit) as tick:
             counts = reader.copy_typed(conn, batch_id, source.name, _midstream(tick))
@@ -229,15 +230,22 @@ def load_paths(connection: Connection, paths: Sequence[str | Path], encoding: st
 def load_readers(connection: Connection, readers: Sequence[Reader], replace: bool = False,
                  report: Callable[[str], None] | None = None, allow_mixed: bool = False) -> list[BatchResult]:
     """Load files `inspect_paths` checked, each as one batch."""
-    checksums = [_checksum(reader.source) for reader in readers]
     results = []
-    with connection.connect() as conn:
-        ensure_raw_schema(conn)
-        if not allow_mixed:
-            refuse_mixing(lambda query: [row[0] for row in conn.execute(query).fetchall()], readers, checksums)
-        for reader, checksum in zip(readers, checksums):
-            result = load_reader(conn, reader, replace, checksum)
-            if report:
-                report(result.summary())
-            results.append(result)
+    # Each file's checksum is read on a core of its own while the server is reached, and the
+    # first file's typed COPY starts on what it needs of the file (Reader.prepare_copy).
+    with ThreadPoolExecutor(1) as pool:
+        summed = [pool.submit(_checksum, reader.source) for reader in readers]
+        with connection.connect() as conn:
+            ensure_raw_schema(conn)
+            if readers:
+                readers[0].prepare_copy(conn)
+            checksums = [future.result() for future in summed]
+            if not allow_mixed:
+                refuse_mixing(lambda query: [row[0] for row in conn.execute(query).fetchall()], readers, checksums)
+            for reader, checksum in zip(readers, checksums):
+                reader.prepare_copy(conn)
+                result = load_reader(conn, reader, replace, checksum)
+                if report:
+                    report(result.summary())
+                results.append(result)
     return results

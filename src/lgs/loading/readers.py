@@ -127,6 +127,14 @@ class Reader:
     def land(self, landing_factory: Callable[[int], Landing], progress: Progress = _no_progress) -> Landing:
         raise NotImplementedError
 
+    def copies_in_parts(self, conn: psycopg.Connection) -> bool:
+        """Whether copy_typed loads this file in parts, so its batch's partition must hold parts
+        (store.batch_partition_ddl)."""
+        return False
+
+    def prepare_copy(self, conn: psycopg.Connection) -> None:
+        """Start on what copy_typed will need of the file, while the loader does other work."""
+
     def copy_typed(self, conn: psycopg.Connection, batch_id: int, source_file: str,
                    progress: Progress = _no_progress) -> tuple[int, int, int] | None:
         """Load straight into the raw table where the server types this file as it reads it
@@ -175,12 +183,17 @@ class CsvReader(Reader):
         self.mapping = map_header(header, self.source.name)
         self.stats.ignored_columns = [h for h, m in zip(header, self.mapping) if m is None]
 
-    def chunks(self, progress: Progress) -> Iterator[bytes]:
-        """The file's bytes for COPY, in chunks."""
+    def chunks(self, progress: Progress, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """The file's bytes for COPY, in chunks: from byte `start` to byte `end` (typed_copy
+        cuts a file in two at a record's end)."""
         with self.source.open() as handle:
+            if start:
+                handle.seek(start)
+            left = float("inf") if end is None else end - start
             tail = b""
-            first = True
-            while chunk := handle.read(CHUNK):
+            first = start == 0
+            while left > 0 and (chunk := handle.read(min(CHUNK, left))):
+                left -= len(chunk)
                 if first and self.encoding == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
                     chunk = chunk[len(codecs.BOM_UTF8):]
                 first = False
@@ -207,6 +220,27 @@ class CsvReader(Reader):
         landing = landing_factory(0)
         self._write_records(landing, self._careful_records())
         return landing
+
+    def copies_in_parts(self, conn) -> bool:
+        return typed_copy.in_two_parts(conn, self)
+
+    def prepare_copy(self, conn) -> None:
+        if typed_copy.available(conn) and None not in self.mapping:
+            self.rows_to_recheck()
+            self.split_point()
+
+    def split_point(self):
+        """Where the typed COPY cuts this file in two, if it does (typed_copy.split_point); once."""
+        if not hasattr(self, "_split"):
+            self._split = typed_copy.split_point(self)
+        return self._split
+
+    def rows_to_recheck(self):
+        """A future of Arrow's reading of the file for the typed COPY (typed_copy._rows_to_recheck),
+        started once."""
+        if not hasattr(self, "_rechecks"):
+            self._rechecks = typed_copy.start_reading_for_rechecks(self)
+        return self._rechecks
 
     def copy_typed(self, conn, batch_id, source_file, progress=_no_progress):
         try:

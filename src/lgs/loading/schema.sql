@@ -92,6 +92,28 @@ begin
 end
 $$;
 
+-- A big CSV file is COPYed in two parts at once (lgs.loading.typed_copy): the second over a
+-- connection of its own, into a table it commits and the loading transaction then attaches
+-- to the batch's partition, holding a lock on the batch meanwhile. A load killed in between
+-- leaves that table behind, attached to nothing; it is dropped here, once no load holds it.
+do $$
+declare
+    part record;
+begin
+    for part in
+        select c.oid::regclass as name,
+               substring(c.relname from '^retail_transactions_batch_([0-9]+)_part_[0-9]+$')::bigint as batch_id
+        from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname = 'raw' and c.relkind = 'r' and not c.relispartition
+            and c.relname ~ '^retail_transactions_batch_[0-9]+_part_[0-9]+$'
+    loop
+        if pg_try_advisory_xact_lock(hashtextextended('lgs.batch_part', part.batch_id)) then
+            execute format('drop table %s', part.name);
+        end if;
+    end loop;
+end
+$$;
+
 create table if not exists raw.rejected_lines (
     batch_id bigint not null,
     source_file text not null,
