@@ -461,6 +461,23 @@ def test_typed_copy_renumbers_rows_after_skipped_ones(empty):
     assert rows == kept
 
 
+def test_a_checksum_read_early_is_used_only_while_the_file_is_unchanged(tmp_path):
+    """`lgs load` reads checksums while it imports the loader (lgs.checksums): the early
+    reading stands for the file only if the file has not changed since."""
+    import hashlib
+
+    from lgs import checksums
+
+    path = tmp_path / "early.csv"
+    path.write_bytes(b"first")
+    checksums.start([path, tmp_path / "missing.csv", tmp_path])
+    early = checksums._started[checksums._identity(path)]
+    assert checksums.of_file(path, lambda: path.open("rb")) == hashlib.sha256(b"first").hexdigest() == early.result()
+    path.write_bytes(b"second, longer")
+    assert checksums.of_file(path, lambda: path.open("rb")) == hashlib.sha256(b"second, longer").hexdigest()
+    assert not [key for key in checksums._started if key[0] in (str(tmp_path / "missing.csv"), str(tmp_path))]
+
+
 def _parts(conn, batch_id: int) -> dict[str, tuple[int, int, int]]:
     """Each part of a batch's partition: its rows and their lowest and highest row numbers."""
     return {name: conn.execute(f"select count(*), min(source_row), max(source_row) from {name}").fetchone()

@@ -113,6 +113,9 @@ def db_env() -> None:
               help="The engine whose warehouse to load.")
 def load(paths: tuple[Path, ...], replace: bool, encoding: str, allow_mixed: bool, engine: str) -> None:
     """Load retail files (.csv, .xlsx, .parquet, retail.sql, .zip) into raw.retail_transactions."""
+    from lgs import checksums
+
+    checksums.start(paths)  # read while the loader is imported
     from lgs.loading import inspect_paths, load_readers
 
     readers = inspect_paths(paths, encoding)  # refuse bad files before starting anything

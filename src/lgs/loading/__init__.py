@@ -10,7 +10,6 @@ read = loaded + rejected is checked before commit.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -20,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from lgs import checksums
 from lgs.database import Connection
 from lgs.errors import LgsError, RefusedFile
 from lgs.loading.readers import ENCODINGS, READERS, Reader, Source
@@ -99,11 +99,10 @@ def inspect_paths(paths: Sequence[str | Path], encoding: str = "utf-8") -> list[
 
 
 def _checksum(source: Source) -> str:
-    digest = hashlib.sha256()
+    if source.member is None:
+        return checksums.of_file(source.path, source.open)
     with source.open() as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return checksums.digest(handle)
 
 
 def _show_progress() -> bool:

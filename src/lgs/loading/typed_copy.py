@@ -258,11 +258,11 @@ def _copy_second_part(helper, reader, batch_id: int, source_file: str, split: _S
 
 
 def _connect_like(conn: psycopg.Connection) -> psycopg.Connection | None:
-    """A second connection to the same database as the same user; None if the server refuses
-    one (too many connections, say): the file is then COPYed in one part."""
-    password = conn.info.password
+    """A second connection to the same database as the same user (a password, if any, comes
+    from PGPASSWORD or .pgpass, as for the first); None if the server refuses one (too many
+    connections, say): the file is then COPYed in one part."""
     try:
-        return psycopg.connect(conn.info.dsn, **({"password": password} if password else {}))
+        return psycopg.connect(conn.info.dsn)
     except psycopg.OperationalError:
         return None
 
