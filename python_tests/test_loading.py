@@ -461,6 +461,28 @@ def test_typed_copy_renumbers_rows_after_skipped_ones(empty):
     assert rows == kept
 
 
+def test_each_file_of_a_load_commits_on_its_own(empty, tmp_path, monkeypatch):
+    """`lgs load A B` is one transaction per file: a failure in B leaves A loaded."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    from lgs.database import Connection
+    from lgs.loading import inspect_paths, load_readers
+
+    info = conninfo_to_dict(empty.url)
+    connection = Connection(info["host"], int(info["port"]), info["user"], info["dbname"], embedded=True)
+    first = write_csv(tmp_path / "first.csv", UCI_HEADER, GOOD_ROWS)
+    second = write_csv(tmp_path / "second.csv", UCI_HEADER, GOOD_ROWS[:2])
+    readers = inspect_paths([first, second])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is gone")
+
+    monkeypatch.setattr(readers[1], "copy_typed", broken)
+    with pytest.raises(RuntimeError, match="the disk is gone"):
+        load_readers(connection, readers)
+    assert empty.query("select source_file, status from raw.load_batches") == [("first.csv", "loaded")]
+
+
 def test_a_checksum_read_early_is_used_only_while_the_file_is_unchanged(tmp_path):
     """`lgs load` reads checksums while it imports the loader (lgs.checksums): the early
     reading stands for the file only if the file has not changed since."""

@@ -241,6 +241,9 @@ def load_readers(connection: Connection, readers: Sequence[Reader], replace: boo
             checksums = [future.result() for future in summed]
             if not allow_mixed:
                 refuse_mixing(lambda query: [row[0] for row in conn.execute(query).fetchall()], readers, checksums)
+                # End the transaction its query began: else each file's would be a savepoint in
+                # it, and a failure in one file would undo the files loaded before it.
+                conn.commit()
             for reader, checksum in zip(readers, checksums):
                 reader.prepare_copy(conn)
                 result = load_reader(conn, reader, replace, checksum)
