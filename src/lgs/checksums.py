@@ -25,9 +25,12 @@ def _identity(path: Path) -> tuple[str, int, int]:
 
 
 def digest(handle: IO[bytes]) -> str:
-    checksum = hashlib.sha256()
-    while chunk := handle.read(1 << 20):
-        checksum.update(chunk)
+    # Big reads into one buffer: the thread lets go of the interpreter lock for each read and
+    # each update, and beside busy threads waits up to 5 ms to take it back every time.
+    checksum, buffer = hashlib.sha256(), bytearray(1 << 23)
+    view = memoryview(buffer)
+    while read := handle.readinto(buffer):
+        checksum.update(view[:read])
     return checksum.hexdigest()
 
 

@@ -226,8 +226,8 @@ class CsvReader(Reader):
 
     def prepare_copy(self, conn) -> None:
         if typed_copy.available(conn) and None not in self.mapping:
+            self.split_point()  # first: the Arrow thread's imports would slow it down
             self.rows_to_recheck()
-            self.split_point()
 
     def split_point(self):
         """Where the typed COPY cuts this file in two, if it does (typed_copy.split_point); once."""
