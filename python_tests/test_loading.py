@@ -553,7 +553,8 @@ def test_typed_copy_in_two_parts_equals_the_landing_path(empty, tmp_path, monkey
     assert reasons[9].startswith("InvoiceDate is not a date-time in a known format") and reasons[34] == reasons[9]
 
 
-@pytest.mark.parametrize("newlines_at", ["first half", "the cut", "nowhere, but Arrow disagrees"])
+@pytest.mark.parametrize("newlines_at", ["first half", "the cut", "nowhere, but Arrow disagrees",
+                                         "nowhere, but the second connection fails"])
 def test_a_file_not_cut_at_a_records_end_is_copied_in_one_part(empty, tmp_path, monkeypatch, newlines_at):
     """A quoted field spanning lines in the first half makes the cut's row number wrong; one
     spanning the middle puts the cut inside quotes. Either way the server's count says so,
@@ -568,8 +569,14 @@ def test_a_file_not_cut_at_a_records_end_is_copied_in_one_part(empty, tmp_path, 
     lines = {"first half": "two\nlines", "the cut": "many\n" * 200}.get(newlines_at, "one line")
     rows = [list(good) for _ in range(20)]
     rows[2 if newlines_at == "first half" else 10] = ["489511", "22011", lines, "3", *good[4:]]
-    if newlines_at.startswith("nowhere"):
+    if newlines_at == "nowhere, but Arrow disagrees":
         monkeypatch.setattr(typed_copy, "_rows_to_recheck", lambda reader: (0, []))
+    if newlines_at == "nowhere, but the second connection fails":
+        def refused(helper, *args):
+            helper.execute("create temporary sequence lgs_part_rows")
+            raise psycopg.errors.InsufficientPrivilege("permission denied to create temporary tables")
+
+        monkeypatch.setattr(typed_copy, "_copy_second_part", refused)
     path = write_csv(tmp_path / "quoted.csv", UCI_HEADER, rows)
     (reader,) = inspect_paths([path])
     assert reader.split_point() is not None

@@ -132,6 +132,8 @@ def load_csv(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
         counts = None
         try:
             counts = _attempt(conn, _load_csv, reader, batch_id, source_file, progress, split, helper)
+        except psycopg.Error:
+            pass  # the second connection could not do its part (no right to temporary objects, say)
         finally:
             if counts is None:
                 # After the savepoint's rollback, which let go of the second part.
