@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -682,6 +684,23 @@ def test_a_raw_table_from_before_partitioning_keeps_its_rows(empty, tmp_path):
     assert _loaded(empty, "old.csv") == before
     empty("unload", "1")
     assert raw_counts(empty)[0] == 30
+
+
+def test_a_load_does_not_import_pandas(empty, tmp_path):
+    """The loader turns no Python value into an Arrow one on the way of a clean CSV or Parquet
+    file: the first such turn imports pandas, 0.2 s of a load's CPU beside the COPY. (A row to
+    check again may: it is read again by a slower path anyway.)"""
+    csv_path = write_csv(tmp_path / "clean.csv", UCI_HEADER, GOOD_ROWS)
+    parquet_path = tmp_path / "clean.parquet"
+    pq.write_table(pa.table({name: [row[i] or None for row in GOOD_ROWS] for i, name in enumerate(UCI_HEADER)}),
+                   parquet_path)
+    for path in (csv_path, parquet_path):
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "lgs", "load", str(path)], env=empty.env,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "batch" in result.stdout and "rejected 0" in result.stdout
+        imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+        assert "pyarrow" in imported and "pandas" not in imported, path.name
 
 
 def test_typed_copy_of_parquet_equals_the_landing_path_row_for_row(empty, tmp_path, monkeypatch):
