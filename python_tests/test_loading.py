@@ -485,6 +485,35 @@ def test_each_file_of_a_load_commits_on_its_own(empty, tmp_path, monkeypatch):
     assert empty.query("select source_file, status from raw.load_batches") == [("first.csv", "loaded")]
 
 
+def test_a_load_leaves_no_reading_thread_behind(empty, tmp_path, monkeypatch):
+    """Arrow reads the file in a thread beside the typed COPY. When the COPY gives up before it
+    needs what Arrow found (here: a surplus column), the load must still wait for that thread:
+    one still inside Arrow as the interpreter shuts down crashed `lgs load` now and then
+    (SIGSEGV, SIGABRT, or a hang), as a daemon thread started early once did."""
+    import threading
+    import time
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    from lgs.database import Connection
+    from lgs.loading import inspect_paths, load_readers, typed_copy
+
+    readers_threads = []
+
+    def slow_reading(reader):
+        readers_threads.append(threading.current_thread())
+        time.sleep(1)
+        raise RuntimeError("Arrow gave up")
+
+    monkeypatch.setattr(typed_copy, "_rows_to_recheck", slow_reading)
+    info = conninfo_to_dict(empty.url)
+    connection = Connection(info["host"], int(info["port"]), info["user"], info["dbname"], embedded=True)
+    path = write_csv(tmp_path / "surplus.csv", UCI_HEADER, [GOOD_ROWS[0], [*GOOD_ROWS[1], "surplus"]])
+    (result,) = load_readers(connection, inspect_paths([path]))
+    assert (result.rows_read, result.rows_loaded, result.rows_rejected) == (2, 1, 1)
+    assert readers_threads and not any(thread.is_alive() for thread in readers_threads)
+
+
 def test_a_checksum_read_early_is_used_only_while_the_file_is_unchanged(tmp_path):
     """`lgs load` reads checksums while it imports the loader (lgs.checksums): the early
     reading stands for the file only if the file has not changed since."""

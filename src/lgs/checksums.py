@@ -15,8 +15,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import IO
 
-# Reads started early, by file and the size and time of change it had then.
+# Reads started early, by file and the size and time of change it had then; the threads
+# reading them, and the signal that asks those to stop (stop()).
 _started: dict[tuple[str, int, int], Future] = {}
+_threads: list[threading.Thread] = []
+_stopping = threading.Event()
 
 
 def _identity(path: Path) -> tuple[str, int, int]:
@@ -24,12 +27,14 @@ def _identity(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), status.st_size, status.st_mtime_ns
 
 
-def digest(handle: IO[bytes]) -> str:
+def digest(handle: IO[bytes], stopping: threading.Event | None = None) -> str:
     # Big reads into one buffer: the thread lets go of the interpreter lock for each read and
     # each update, and beside busy threads waits up to 5 ms to take it back every time.
     checksum, buffer = hashlib.sha256(), bytearray(1 << 23)
     view = memoryview(buffer)
     while read := handle.readinto(buffer):
+        if stopping is not None and stopping.is_set():
+            raise InterruptedError("no longer needed")
         checksum.update(view[:read])
     return checksum.hexdigest()
 
@@ -37,6 +42,7 @@ def digest(handle: IO[bytes]) -> str:
 def start(paths: Iterable[str | Path]) -> None:
     """Begin reading the checksum of each of these that is a plain file (a zip archive's
     members have their own), one after the other in a daemon thread."""
+    _stopping.clear()  # a load before this one, in the same process, stopped its own
     files = []
     for given in paths:
         path = Path(given)
@@ -52,13 +58,23 @@ def start(paths: Iterable[str | Path]) -> None:
         for _, path, future in files:
             try:
                 with open(path, "rb") as handle:
-                    future.set_result(digest(handle))
+                    future.set_result(digest(handle, _stopping))
             except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for it
                 future.set_exception(exc)
 
     for identity, _, future in files:
         _started[identity] = future
-    threading.Thread(target=run, name="lgs-checksums", daemon=True).start()
+    thread = threading.Thread(target=run, name="lgs-checksums", daemon=True)
+    _threads.append(thread)
+    thread.start()
+
+
+def stop() -> None:
+    """Stop the reads `start` began, and wait for them: a thread still reading while the
+    interpreter shuts down can crash the process. `lgs load` calls it whatever happens."""
+    _stopping.set()
+    while _threads:
+        _threads.pop().join()
 
 
 def of_file(path: Path, open_file) -> str:

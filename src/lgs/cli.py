@@ -116,17 +116,20 @@ def load(paths: tuple[Path, ...], replace: bool, encoding: str, allow_mixed: boo
     from lgs import checksums
 
     checksums.start(paths)  # read while the loader is imported
-    from lgs.loading import inspect_paths, load_readers
+    try:
+        from lgs.loading import inspect_paths, load_readers
 
-    readers = inspect_paths(paths, encoding)  # refuse bad files before starting anything
-    if engine != "postgres":
-        from lgs.loading.portable import load_readers_on
+        readers = inspect_paths(paths, encoding)  # refuse bad files before starting anything
+        if engine != "postgres":
+            from lgs.loading.portable import load_readers_on
 
-        load_readers_on(engine, readers, replace=replace, report=_say, allow_mixed=allow_mixed)
-        return
-    from lgs.database import ensure_server
+            load_readers_on(engine, readers, replace=replace, report=_say, allow_mixed=allow_mixed)
+            return
+        from lgs.database import ensure_server
 
-    load_readers(ensure_server(), readers, replace=replace, report=_say, allow_mixed=allow_mixed)
+        load_readers(ensure_server(), readers, replace=replace, report=_say, allow_mixed=allow_mixed)
+    finally:
+        checksums.stop()
 
 
 @cli.command()

@@ -231,7 +231,7 @@ def load_readers(connection: Connection, readers: Sequence[Reader], replace: boo
     """Load files `inspect_paths` checked, each as one batch."""
     results = []
     # Each file's checksum is read on a core of its own while the server is reached, and the
-    # first file's typed COPY starts on what it needs of the file (Reader.prepare_copy).
+    # first file's typed COPY finds where to cut it (Reader.prepare_copy).
     with ThreadPoolExecutor(1) as pool:
         summed = [pool.submit(_checksum, reader.source) for reader in readers]
         with connection.connect() as conn:

@@ -226,21 +226,13 @@ class CsvReader(Reader):
 
     def prepare_copy(self, conn) -> None:
         if typed_copy.available(conn) and None not in self.mapping:
-            self.split_point()  # first: the Arrow thread's imports would slow it down
-            self.rows_to_recheck()
+            self.split_point()
 
     def split_point(self):
         """Where the typed COPY cuts this file in two, if it does (typed_copy.split_point); once."""
         if not hasattr(self, "_split"):
             self._split = typed_copy.split_point(self)
         return self._split
-
-    def rows_to_recheck(self):
-        """A future of Arrow's reading of the file for the typed COPY (typed_copy._rows_to_recheck),
-        started once."""
-        if not hasattr(self, "_rechecks"):
-            self._rechecks = typed_copy.start_reading_for_rechecks(self)
-        return self._rechecks
 
     def copy_typed(self, conn, batch_id, source_file, progress=_no_progress):
         try:

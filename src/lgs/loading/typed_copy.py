@@ -25,9 +25,8 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -165,8 +164,10 @@ def _load_csv(conn, reader, batch_id, source_file, progress, split: _Split | Non
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (ROW_COUNTER,))
     conn.execute(f"select setval('{ROW_COUNTER}', {HEADER_LINES})")
     encoding = ENCODINGS[reader.encoding]
-    arrow = reader.rows_to_recheck()
-    with ThreadPoolExecutor(1) as pool:
+    # Arrow reads the file beside the COPY; leaving this block waits for it, whatever happens
+    # (a thread still inside Arrow as the interpreter shuts down can crash the process).
+    with ThreadPoolExecutor(2) as pool:
+        arrow = pool.submit(_rows_to_recheck, reader)
         if split is None:
             # A file that was to be cut in two and could not be goes whole into its first part.
             table = batch_part(batch_id, 1) if in_two_parts(conn, reader) else batch_partition(batch_id)
@@ -382,22 +383,6 @@ def renumber(conn, batch_id: int, skipped: list[int]) -> None:
     )
 
 
-def start_reading_for_rechecks(reader) -> Future:
-    """_rows_to_recheck in a thread of its own, started early (CsvReader.prepare_copy) so it
-    gets ahead while the loader reaches the server; a daemon, so an error elsewhere does not
-    wait for it."""
-    future: Future = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(_rows_to_recheck(reader))
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the result
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="lgs-rechecks", daemon=True).start()
-    return future
-
-
 def _rows_to_recheck(reader) -> tuple[int, list[int]]:
     """Arrow's reading of the file: its data rows, and the (0-based) rows that may break a
     rule the server does not know (store.arrow_rows_to_recheck)."""
@@ -407,8 +392,9 @@ def _rows_to_recheck(reader) -> tuple[int, list[int]]:
 
     columns = [f"f{reader.mapping.index(name)}" for name in _RECHECKED]
     rows, offenders = 0, []
-    with reader.source.open() as handle:
-        batches = pacsv.open_csv(
+    # The reader is closed on every way out: one left to the interpreter's shutdown, its
+    # read-ahead thread still alive, can abort the process.
+    with reader.source.open() as handle, pacsv.open_csv(
             handle,
             read_options=pacsv.ReadOptions(skip_rows=HEADER_LINES, autogenerate_column_names=True,
                                            encoding=reader.encoding, block_size=1 << 20),
@@ -420,7 +406,7 @@ def _rows_to_recheck(reader) -> tuple[int, list[int]]:
                                                                                                    pa.string())),
                                                  null_values=[""], strings_can_be_null=True,
                                                  quoted_strings_can_be_null=False),
-        )
+    ) as batches:
         for batch in batches:
             recheck = arrow_rows_to_recheck(*(batch.column(name) for name in columns))
             if pc.any(recheck).as_py():
