@@ -225,7 +225,7 @@ class CsvReader(Reader):
         return typed_copy.in_two_parts(conn, self)
 
     def prepare_copy(self, conn) -> None:
-        if typed_copy.available(conn) and None not in self.mapping:
+        if typed_copy.in_two_parts(conn, self):
             self.split_point()
 
     def split_point(self):
