@@ -782,3 +782,60 @@ def test_typed_copy_of_parquet_equals_the_landing_path_row_for_row(empty, tmp_pa
     lines, rejects = typed_rows
     assert [row[0] for row in lines] == [1, 9]
     assert {row: reason for row, _, reason in rejects}[7] == "contains a NUL character"
+
+
+@pytest.mark.parametrize("case", ["both parts", "the second connection fails", "the server skips a row"])
+def test_typed_copy_of_parquet_in_two_parts_equals_the_landing_path(empty, tmp_path, monkeypatch, case):
+    """A Parquet file of more than one batch is COPYed in two parts at once, each turned into
+    text by a thread of its own: rows kept back, read again and rejected in either part are
+    the landing path's. A second connection that fails leaves one part; a row the server
+    skips, the landing path; neither leaves a second part behind."""
+    import psycopg
+    from lgs.loading import inspect_paths, readers, typed_copy
+    from lgs.loading.store import ensure_raw_schema
+
+    monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 4)  # 20 rows: 5 batches, cut after 8 rows
+    date = "2010-12-01 08:26:00"
+    good = ("536365", "85123A", "GOOD", 6, date, 2.55, 17850.0)
+    rows = [good] * 20
+    for at in (2, 14):  # one of each in either part
+        rows[at] = ("536366", "85123B", "NAN PRICE", 6, date, float("nan"), 17850.0)
+        rows[at + 1] = ("536371", "85123G", "NUL \x00 INSIDE", 6, date, 2.55, 17850.0)
+        rows[at + 2] = ("536369", "85123E", "WORDS DATE", 6, "Dec 1 2010 08:26", 2.55, None)
+        rows[at + 3] = ("536373", "85123H", "US DATE", 2, "12/1/2010 8:26", 1.25, None)
+    if case == "the server skips a row":
+        rows[18] = ("536374", "85123I", "30 FEBRUARY", 1, "2010-02-30 10:00:00", 0.85, 12346.0)
+    if case == "the second connection fails":
+        def refused(helper, *args):
+            raise psycopg.errors.InsufficientPrivilege("permission denied for schema raw")
+
+        monkeypatch.setattr(typed_copy, "_copy_second_parquet_part", refused)
+    columns = list(zip(*rows))
+    types = [pa.string(), pa.string(), pa.string(), pa.int64(), pa.string(), pa.float64(), pa.float64()]
+    table = pa.table([pa.array(values, kind) for values, kind in zip(columns, types)] + [pa.array(["UK"] * 20)],
+                     names=UCI_HEADER)
+    path = tmp_path / "parts.parquet"
+    pq.write_table(table, path)
+    used = []
+    real_load = typed_copy.load_parquet
+    monkeypatch.setattr(typed_copy, "load_parquet", lambda *a: used.append(real_load(*a)) or used[-1])
+    (reader,) = inspect_paths([path])
+    assert reader.split_point() == typed_copy.RowSplit(8)
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        typed, typed_rows, parts, landed, landed_rows = _loaded_both_ways(conn, reader, monkeypatch)
+        left_behind = conn.execute("select count(*) from pg_class where relname like %s",
+                                   (f"retail_transactions_batch_{typed.batch_id}_part_2",)).fetchone()[0]
+        conn.commit()
+    assert typed_rows == landed_rows
+    skips = case == "the server skips a row"
+    assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (20, 14 - skips, 6 + skips)
+    first, second = (f"raw.retail_transactions_batch_{typed.batch_id}_part_{n}" for n in (1, 2))
+    if case == "both parts":
+        assert used[0] is not None
+        assert parts == {first: (5, 1, 8), second: (9, 9, 20)}
+    elif case == "the second connection fails":
+        assert used[0] is not None and parts == {first: (14, 1, 20)}
+    else:
+        assert used[0] is None, "the server skipped a row Arrow sent: the landing path loaded the file"
+    assert left_behind == (case == "both parts")  # there, attached (parts)

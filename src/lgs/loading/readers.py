@@ -29,6 +29,8 @@ from lgs.loading.store import Landing
 from lgs.loading import typed_copy
 
 CHUNK = 1 << 20
+# Parquet is read and turned into text this many rows at a time.
+PARQUET_BATCH_ROWS = 131_072
 ENCODINGS = {"utf-8": "UTF8", "latin-1": "LATIN1", "cp1252": "WIN1252"}
 # A single CSV field longer than this is garbage, not a description.
 FIELD_LIMIT = 1 << 20
@@ -310,7 +312,7 @@ class ParquetReader(Reader):
     file_type = "parquet"
 
     def progress_total(self) -> tuple[str, int | None]:
-        return "rows", self._open().metadata.num_rows
+        return "rows", self.rows
 
     def _open(self):
         import pyarrow as pa
@@ -330,10 +332,28 @@ class ParquetReader(Reader):
             n for i, (n, m) in enumerate(zip(names, self.mapping)) if m is None and i != self.sheet_index
         ]
 
-    def text_tables(self, progress: Progress = _no_progress) -> Iterator:
+    def copies_in_parts(self, conn) -> bool:
+        return typed_copy.in_two_parts(conn, self)
+
+    def split_point(self):
+        """Where the typed COPY cuts this file in two, if it does (typed_copy.RowSplit): at the
+        end of the batch (PARQUET_BATCH_ROWS) nearest its middle; None for one batch."""
+        if self.rows <= PARQUET_BATCH_ROWS:
+            return None
+        batches = min(max(round(self.rows / 2 / PARQUET_BATCH_ROWS), 1), -(-self.rows // PARQUET_BATCH_ROWS) - 1)
+        return typed_copy.RowSplit(batches * PARQUET_BATCH_ROWS)
+
+    @property
+    def rows(self) -> int:
+        if not hasattr(self, "_rows"):
+            self._rows = self._open().metadata.num_rows
+        return self._rows
+
+    def text_tables(self, progress: Progress = _no_progress, rows: tuple[int, int | None] = (0, None)) -> Iterator:
         """The file as Arrow tables of text, in order: source_sheet, source_row (the row's
         position in the file, from 1), the retail columns, and reject_reason (a NUL in any
-        value: PostgreSQL text cannot hold one)."""
+        value: PostgreSQL text cannot hold one). `rows`: only the rows after the first and up
+        to the second of these numbers (multiples of PARQUET_BATCH_ROWS; None: to the end)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -348,32 +368,31 @@ class ParquetReader(Reader):
         # the last number of the one before.
         last_row = None
         try:
-            for batch in parquet.iter_batches(batch_size=131_072, columns=wanted):
+            for index, batch in enumerate(parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=wanted)):
                 n = batch.num_rows
-                if self.sheet_index is not None:
-                    sheet = pc.cast(batch.column(len(COLUMN_ORDER)), pa.string())
-                else:
-                    sheet = pa.nulls(n, pa.string())
-                texts = []
-                for i in range(len(COLUMN_ORDER)):
-                    column = batch.column(i)
-                    if pa.types.is_timestamp(column.type):
-                        column = _whole_seconds(column)
-                    texts.append(pc.cast(column, pa.string()))
-                nul_mask = None
-                for text in texts:
-                    has_nul = pc.match_substring(text, "\x00")
-                    has_nul = pc.and_kleene(has_nul, pc.is_valid(has_nul))
-                    nul_mask = has_nul if nul_mask is None else pc.or_(nul_mask, has_nul)
-                reasons = pa.nulls(n, pa.string())
-                if pc.any(nul_mask).as_py():
-                    reasons = pc.if_else(nul_mask, pa.scalar("contains a NUL character"), reasons)
-                    texts = [pc.if_else(nul_mask, pa.scalar(None, pa.string()), t) for t in texts]
                 row_numbers = pc.cumulative_sum(pc.cast(pc.is_null(pa.nulls(n, pa.int64())), pa.int64()))
                 if last_row is not None:
                     row_numbers = pc.add(row_numbers, last_row)
                 if n:
                     last_row = row_numbers[-1]
+                done = index * PARQUET_BATCH_ROWS
+                if done < rows[0] or (rows[1] is not None and done >= rows[1]):
+                    continue  # another part's: only counted
+                if self.sheet_index is not None:
+                    sheet = pc.cast(batch.column(len(COLUMN_ORDER)), pa.string())
+                else:
+                    sheet = pa.nulls(n, pa.string())
+                texts = [_dictionary_text(batch.column(i)) for i in range(len(COLUMN_ORDER))]
+                reasons = pa.nulls(n, pa.string())
+                if any(pc.any(pc.match_substring(text.dictionary, "\x00")).as_py() for text in texts):
+                    texts = [pc.cast(text, pa.string()) for text in texts]
+                    nul_mask = None
+                    for text in texts:
+                        has_nul = pc.match_substring(text, "\x00")
+                        has_nul = pc.and_kleene(has_nul, pc.is_valid(has_nul))
+                        nul_mask = has_nul if nul_mask is None else pc.or_(nul_mask, has_nul)
+                    reasons = pc.if_else(nul_mask, pa.scalar("contains a NUL character"), reasons)
+                    texts = [pc.if_else(nul_mask, pa.scalar(None, pa.string()), t) for t in texts]
                 progress(n)
                 yield pa.table([sheet, row_numbers, *texts, reasons], names=list(PARQUET_LANDED))
         except pa.ArrowException as exc:
@@ -508,6 +527,21 @@ class SqlDumpReader(Reader):
                         yield (None, row_number, *values, None, None)
             except SqlDumpError as exc:
                 raise RefusedFile(self.source.name, str(exc)) from None
+
+
+def _dictionary_text(column):
+    """A column of any type as a dictionary of text: each distinct value is turned into text,
+    and checked, once (a batch of 131,072 lines holds a few thousand distinct prices, dates or
+    customers). A NULL stays NULL."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    values = column.dictionary
+    if pa.types.is_timestamp(values.type):
+        values = _whole_seconds(values)
+    return pa.DictionaryArray.from_arrays(column.indices, pc.cast(values, pa.string()))
 
 
 def _whole_seconds(column):

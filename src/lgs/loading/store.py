@@ -201,7 +201,9 @@ def arrow_rows_to_recheck(invoice, stock_code, invoice_date, unit_price, custome
     def true_or_null(condition):
         return pc.or_kleene(condition, pc.is_null(condition))
 
-    def per_row(rule, column):  # a dictionary's values are checked once each (CSV: columns repeat)
+    def per_row(rule, column):  # a dictionary's values are checked once each (columns repeat)
+        if isinstance(column, pa.ChunkedArray):  # a table's column: each chunk has its dictionary
+            return pa.chunked_array([per_row(rule, chunk) for chunk in column.chunks], pa.bool_())
         if pa.types.is_dictionary(column.type):
             return pc.take(rule(column.dictionary), column.indices)
         return rule(column)

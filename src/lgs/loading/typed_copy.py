@@ -70,15 +70,19 @@ def available(conn: psycopg.Connection) -> bool:
 
 
 def in_two_parts(conn: psycopg.Connection, reader) -> bool:
-    """Whether this CSV file is COPYed in two parts (TWO_PARTS_FROM_BYTES), so its batch's
-    partition is made to hold parts (store.batch_partition_ddl)."""
+    """Whether this file is COPYed in two parts (a CSV file of TWO_PARTS_FROM_BYTES, a Parquet
+    file of more than one batch), so its batch's partition is made to hold parts
+    (store.batch_partition_ddl)."""
     return (available(conn) and conn.info.server_version >= TWO_PARTS_FROM_SERVER_VERSION
             and _worth_two_parts(reader))
 
 
 def _worth_two_parts(reader) -> bool:
-    return ((os.cpu_count() or 1) > 1 and reader.source.member is None and reader.source.size >= TWO_PARTS_FROM_BYTES
-            and None not in reader.mapping)
+    if (os.cpu_count() or 1) < 2:
+        return False
+    if reader.file_type == "parquet":
+        return reader.split_point() is not None
+    return reader.source.member is None and reader.source.size >= TWO_PARTS_FROM_BYTES and None not in reader.mapping
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,14 @@ class _Split:
         usual file; the server's count of the first part checks it): the row number the
         second part follows."""
         return self.lines
+
+
+@dataclass(frozen=True)
+class RowSplit:
+    """Where a Parquet file is cut in two (readers.ParquetReader.split_point): after this many
+    rows. Its rows carry their numbers, so the cut is certain."""
+
+    records: int
 
 
 def split_point(reader) -> _Split | None:
@@ -125,12 +137,20 @@ def load_csv(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
     vouch for; then nothing of it is left in the batch)."""
     if None in reader.mapping:
         return None
+    return _in_parts_or_whole(conn, reader, _load_csv, batch_id, source_file, progress)
+
+
+def _in_parts_or_whole(conn: psycopg.Connection, reader, load: Callable[..., tuple[int, int, int]], batch_id: int,
+                       source_file: str, progress: Callable[..., None]) -> tuple[int, int, int] | None:
+    """`load(conn, reader, batch_id, source_file, progress, split, helper)` in two parts, the
+    second over the connection `helper`, when the file is worth it (in_two_parts), else (or
+    when that fails) whole, split and helper None: as _attempt."""
     split = reader.split_point() if in_two_parts(conn, reader) else None
     helper = _connect_like(conn) if split is not None else None
     if helper is not None:
         counts = None
         try:
-            counts = _attempt(conn, _load_csv, reader, batch_id, source_file, progress, split, helper)
+            counts = _attempt(conn, load, reader, batch_id, source_file, progress, split, helper)
         except psycopg.Error:
             pass  # the second connection could not do its part (no right to temporary objects, say)
         finally:
@@ -140,8 +160,8 @@ def load_csv(conn: psycopg.Connection, reader, batch_id: int, source_file: str,
             helper.close()
         if counts is not None:
             return counts
-    # In one part (the cut may have been inside quotes).
-    return _attempt(conn, _load_csv, reader, batch_id, source_file, progress, None, None)
+    # In one part (a CSV file's cut may have been inside quotes).
+    return _attempt(conn, load, reader, batch_id, source_file, progress, None, None)
 
 
 def _attempt(conn: psycopg.Connection, load: Callable[..., tuple[int, int, int]], *args) -> tuple[int, int, int] | None:
@@ -174,8 +194,8 @@ def _load_csv(conn, reader, batch_id, source_file, progress, split: _Split | Non
             copied, skipped = _copy(conn, table, reader.mapping, reader.chunks(progress), header=True,
                                     encoding=encoding)
         else:
-            copied, skipped = _copy_in_two_parts(conn, helper, pool, reader, batch_id, source_file, split,
-                                                 encoding, progress)
+            copied, skipped = _copy_csv_in_two_parts(conn, helper, pool, reader, batch_id, source_file, split,
+                                                     encoding, progress)
         try:
             counted, to_recheck = arrow.result()
         except Exception as exc:  # noqa: BLE001 - Arrow cannot read what the server did
@@ -202,60 +222,84 @@ def _load_csv(conn, reader, batch_id, source_file, progress, split: _Split | Non
     return read, *_type_the_rest(conn, reader, batch_id, source_file, copied, set(skipped), recheck_rows)
 
 
-def _copy_in_two_parts(conn, helper, pool, reader, batch_id: int, source_file: str, split: _Split, encoding: str,
-                       progress) -> tuple[int, list[int]]:
-    """The file's records up to `split` COPYed here into the batch's first part, the others at
-    the same time over `helper` into a second part, a table of its own numbered on from the
-    first: (rows copied, lines skipped), as _copy. The second part is committed, then attached
-    in the loading transaction, under a lock that keeps schema.sql from dropping it."""
-    partition, first, second = batch_partition(batch_id), batch_part(batch_id, 1), batch_part(batch_id, 2)
+def _copy_in_two_parts(conn, helper, pool, batch_id: int, split: _Split | RowSplit, copy_first, copy_second):
+    """`copy_first()` here, into the batch's first part, which takes the rows up to the cut, and
+    at the same time `copy_second()` in `pool`, over `helper`, into the second part
+    (_create_second_part), which it commits: both their results. _attach_second_part then
+    attaches that part in the loading transaction, under the lock taken here, which keeps
+    schema.sql from dropping it."""
+    partition, first = batch_partition(batch_id), batch_part(batch_id, 1)
     conn.execute(PART_LOCK, (batch_id,))
     # The first part takes only its own rows now; it is empty, so the attach reads nothing.
     conn.execute(sql.SQL("alter table {} detach partition {}").format(partition, first))
     conn.execute(sql.SQL("alter table {} attach partition {} for values from (minvalue) to ({})").format(
         partition, first, sql.Literal(split.records + 1)))
-    seconds = pool.submit(_copy_second_part, helper, reader, batch_id, source_file, split, encoding, progress)
+    seconds = pool.submit(copy_second)
     try:
-        copied, skipped = _copy(conn, first, reader.mapping, reader.chunks(progress, end=split.offset), header=True,
-                                encoding=encoding)
+        firsts = copy_first()
     except BaseException:
         helper.cancel_safe()
         wait([seconds])
         raise
-    copied_after, skipped_after, counter_after = seconds.result()
+    return firsts, seconds.result()
+
+
+def _create_second_part(helper, batch_id: int, source_file: str, split: _Split | RowSplit,
+                        row_numbers: str | None = None) -> sql.Composed:
+    """The batch's second part, created over `helper`, in the transaction that fills it, so its
+    rows skip the write-ahead log like the first part's. Its check proves its bounds, so
+    the attach reads nothing. `row_numbers`: a sequence that numbers its rows."""
+    second = batch_part(batch_id, 2)
+    helper.execute(sql.SQL("create table {} (like raw.retail_transactions including defaults,"
+                           " check (batch_id = {} and source_row >= {}))").format(
+        second, sql.Literal(batch_id), sql.Literal(split.records + 1)))
+    helper.execute(sql.SQL("alter table {} alter column batch_id set default {},"
+                           " alter column source_file set default {}").format(
+        second, sql.Literal(batch_id), sql.Literal(source_file)))
+    if row_numbers is not None:
+        helper.execute(sql.SQL("alter table {} alter column source_row set default nextval({})").format(
+            second, sql.Literal(row_numbers)))
+    return second
+
+
+def _attach_second_part(conn, batch_id: int, split: _Split | RowSplit) -> None:
+    conn.execute(sql.SQL("alter table {} attach partition {} for values from ({}) to (maxvalue)").format(
+        batch_partition(batch_id), batch_part(batch_id, 2), sql.Literal(split.records + 1)))
+
+
+def _copy_csv_in_two_parts(conn, helper, pool, reader, batch_id: int, source_file: str, split: _Split,
+                           encoding: str, progress) -> tuple[int, list[int]]:
+    """The file's records up to `split` COPYed into the batch's first part, the others at the
+    same time over `helper` into its second part, numbered on from the first
+    (_copy_in_two_parts): (rows copied, lines skipped), as _copy."""
+    (copied, skipped), (copied_after, skipped_after, counter_after) = _copy_in_two_parts(
+        conn, helper, pool, batch_id, split,
+        lambda: _copy(conn, batch_part(batch_id, 1), reader.mapping, reader.chunks(progress, end=split.offset),
+                      header=True, encoding=encoding),
+        lambda: _copy_second_part(helper, reader, batch_id, source_file, split, encoding, progress))
     counter = conn.execute(f"select currval('{ROW_COUNTER}')").fetchone()[0]
     read, read_after = copied + len(skipped), copied_after + len(skipped_after)
     if not counter == HEADER_LINES + read == split.records or counter_after != split.records + read_after:
         raise _Unsure(f"rows {HEADER_LINES + read} and {read_after} numbered to {counter} and {counter_after},"
                       f" the first part ending at record {split.records}")
-    # Its check proves the bounds, so the attach reads nothing either.
-    conn.execute(sql.SQL("alter table {} attach partition {} for values from ({}) to (maxvalue)").format(
-        partition, second, sql.Literal(split.records + 1)))
+    _attach_second_part(conn, batch_id, split)
     return copied + copied_after, skipped + skipped_after
 
 
 def _copy_second_part(helper, reader, batch_id: int, source_file: str, split: _Split, encoding: str,
                       progress) -> tuple[int, list[int], int]:
-    """The records after `split`, COPYed over `helper` into the batch's second part, created in
-    the same transaction (so its rows skip the write-ahead log like the first part's), and
+    """The CSV records after `split`, COPYed over `helper` into the batch's second part, and
     committed: (rows copied, lines skipped as numbered in the whole file, the last row number)."""
-    second = batch_part(batch_id, 2)
     helper.execute("create temporary sequence lgs_part_rows")
     helper.execute("select setval('pg_temp.lgs_part_rows', %s)", (split.records,))
-    helper.execute(sql.SQL("create table {} (like raw.retail_transactions including defaults,"
-                           " check (batch_id = {} and source_row >= {}))").format(
-        second, sql.Literal(batch_id), sql.Literal(split.records + 1)))
-    helper.execute(sql.SQL("alter table {} alter column batch_id set default {},"
-                           " alter column source_file set default {},"
-                           " alter column source_row set default nextval('pg_temp.lgs_part_rows')").format(
-        second, sql.Literal(batch_id), sql.Literal(source_file)))
+    second = _create_second_part(helper, batch_id, source_file, split, "pg_temp.lgs_part_rows")
     copied, skipped = _copy(helper, second, reader.mapping, reader.chunks(progress, start=split.offset),
                             header=False, encoding=encoding)
     counter = helper.execute("select last_value from pg_temp.lgs_part_rows").fetchone()[0]
     # The table outlives this session's sequence.
     helper.execute(sql.SQL("alter table {} alter column source_row drop default").format(second))
     # Committed now, while the first part may still be copying (the commit writes the table
-    # out); dropped again if the load does not keep it (load_csv).
+    # out); dropped again if the load does not keep it (_in_parts_or_whole).
     helper.commit()
     return copied, [split.lines + line for line in skipped], counter
 
@@ -286,35 +330,61 @@ def load_parquet(conn: psycopg.Connection, reader, batch_id: int, source_file: s
 
     Arrow already holds the values: rows it can tell will not type (a NUL, an empty number)
     or may break a rule (store.arrow_rows_to_recheck) are kept back for the careful path, and
-    the others are COPYed with their row numbers. A row the server still skips sends the
-    file down the landing path."""
-    return _attempt(conn, _load_parquet, reader, batch_id, source_file, progress)
+    the others are COPYed with their row numbers; a file of more than one batch in two parts
+    at once, each turned into text by a thread of its own (_copy_in_two_parts). A row the
+    server still skips sends the file down the landing path."""
+    return _in_parts_or_whole(conn, reader, _load_parquet, batch_id, source_file, progress)
 
 
-def _load_parquet(conn, reader, batch_id, source_file, progress) -> tuple[int, int, int]:
+def _load_parquet(conn, reader, batch_id, source_file, progress, split: RowSplit | None,
+                  helper: psycopg.Connection | None) -> tuple[int, int, int]:
     import pyarrow.compute as pc
 
     held_back: list[int] = []
     columns = ["source_sheet", "source_row", *COLUMN_ORDER]
 
-    def chunks():
+    def copy(connection, table, rows: tuple[int, int | None]) -> tuple[int, list[int]]:
         from lgs.loading.readers import csv_bytes
 
-        for table in reader.text_tables(progress):
-            recheck = arrow_rows_to_recheck(*(table[name] for name in _RECHECKED))
-            typable = pc.and_(pc.and_(pc.is_null(table["reject_reason"]), pc.is_valid(table["quantity"])),
-                              pc.invert(recheck))
-            if not pc.all(typable).as_py():
-                held_back.extend(table["source_row"].filter(pc.invert(typable)).to_pylist())
-                table = table.filter(typable)
-            yield csv_bytes(table.select(columns))
+        def chunks():
+            for text in reader.text_tables(progress, rows):
+                recheck = arrow_rows_to_recheck(*(text[name] for name in _RECHECKED))
+                typable = pc.and_(pc.and_(pc.is_null(text["reject_reason"]), pc.is_valid(text["quantity"])),
+                                  pc.invert(recheck))
+                if not pc.all(typable).as_py():
+                    held_back.extend(text["source_row"].filter(pc.invert(typable)).to_pylist())
+                    text = text.filter(typable)
+                yield csv_bytes(text.select(columns))
 
-    copied, skipped = _copy(conn, batch_partition(batch_id), columns, chunks(), header=False, encoding="UTF8",
-                            queued=True)
+        # In one part, psycopg's queued writer sends a chunk while the next is converted; in
+        # two, each part's thread converts while the other's server process types.
+        return _copy(connection, table, columns, chunks(), header=False, encoding="UTF8", queued=split is None)
+
+    if split is None:
+        # A file that was to be cut in two and could not be goes whole into its first part.
+        copied, skipped = copy(conn, batch_part(batch_id, 1) if in_two_parts(conn, reader) else
+                               batch_partition(batch_id), (0, None))
+    else:
+        with ThreadPoolExecutor(1) as pool:
+            (copied, skipped), (copied_after, skipped_after) = _copy_in_two_parts(
+                conn, helper, pool, batch_id, split, lambda: copy(conn, batch_part(batch_id, 1), (0, split.records)),
+                lambda: _copy_second_parquet_part(helper, batch_id, source_file, split,
+                                                  lambda second: copy(helper, second, (split.records, None))))
+        _attach_second_part(conn, batch_id, split)
+        copied, skipped = copied + copied_after, skipped + skipped_after
     if skipped:
         raise _Unsure(f"the server skipped {len(skipped)} rows Arrow sent")
     typed = _type_the_rest(conn, reader, batch_id, source_file, copied, set(held_back), set())
     return copied + len(held_back), *typed
+
+
+def _copy_second_parquet_part(helper, batch_id: int, source_file: str, split: RowSplit,
+                              copy: Callable[[sql.Composed], tuple[int, list[int]]]) -> tuple[int, list[int]]:
+    """The Parquet rows after `split`, COPYed by `copy` over `helper` into the batch's second
+    part, and committed: as _copy."""
+    copied = copy(_create_second_part(helper, batch_id, source_file, split))
+    helper.commit()
+    return copied
 
 
 def _type_the_rest(conn, reader, batch_id: int, source_file: str, copied: int, not_copied: set[int],
