@@ -53,7 +53,8 @@ def _frames(stderr: str) -> list[str]:
 def test_loads_show_percentage_rate_and_time_left(empty, tmp_path):
     lgs = empty
     path = tmp_path / "big.csv"
-    lgs("generate", "--lines", "40000", "--seed", "5", "--out", str(path))
+    # 70,000 lines: as Parquet, more than one batch, so its two parts advance the bar together.
+    lgs("generate", "--lines", "70000", "--seed", "5", "--out", str(path))
     quiet = lgs("load", str(path))  # piped: no bar
     assert quiet.stderr == ""
     lgs("load", "--replace", str(path), env=dict(lgs.env, LGS_PROGRESS="always"))
@@ -63,14 +64,14 @@ def test_loads_show_percentage_rate_and_time_left(empty, tmp_path):
     matched = [pattern.search(frame) for frame in frames]
     assert all(matched), frames[:3]
     # Time left is unknown before the first chunk only.
-    assert matched[-1].groups()[:2] == ("100", "40,000") and matched[-1].group(3) != "-:--:--"
+    assert matched[-1].groups()[:2] == ("100", "70,000") and matched[-1].group(3) != "-:--:--"
     parquet = tmp_path / "big.parquet"
     import pandas
 
     pandas.read_csv(path, dtype=str).to_parquet(parquet)
     # A Parquet copy of the sample is not the generated file itself: it loads as real data.
     frames = _frames(lgs("load", "--allow-mixed", str(parquet), env=dict(lgs.env, LGS_PROGRESS="always")).stderr)
-    assert re.search(r"big\.parquet +100% +40,000 rows +[\d,]+ rows/s", frames[-1]), frames[-1:]
+    assert re.search(r"big\.parquet +100% +70,000 rows +[\d,]+ rows/s", frames[-1]), frames[-1:]
 
 
 def test_sample_and_real_data_do_not_mix_unless_asked(empty, tmp_path):

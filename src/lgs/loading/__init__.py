@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -139,9 +140,12 @@ def _progress_bar(label: str, total: int | None, unit: str) -> Iterator[Callable
         # Counted by newlines, bytes start one row behind: the header's.
         task = progress.add_task(label, total=total, rows=-1 if unit == "bytes" else 0)
 
+        counting = threading.Lock()  # a file in two parts advances from two threads
+
         def advance(amount: int, rows: int | None = None) -> None:
-            done = progress.tasks[0].fields["rows"] + (amount if rows is None else rows)
-            progress.update(task, advance=amount, rows=done)
+            with counting:
+                done = progress.tasks[0].fields["rows"] + (amount if rows is None else rows)
+                progress.update(task, advance=amount, rows=done)
 
         yield advance
 
