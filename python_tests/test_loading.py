@@ -551,6 +551,20 @@ def _loaded_both_ways(conn, reader, monkeypatch) -> tuple:
     return typed, typed_rows, parts, landed, _batch_rows(conn, landed.batch_id)
 
 
+def _loaded_in_parts_both_ways(url: str, reader, monkeypatch) -> tuple:
+    """_loaded_both_ways, and how many second parts of the typed batch are left (attached or not)."""
+    import psycopg
+    from lgs.loading.store import ensure_raw_schema
+
+    with psycopg.connect(url) as conn:
+        ensure_raw_schema(conn)
+        typed, *loaded = _loaded_both_ways(conn, reader, monkeypatch)
+        left_behind = conn.execute("select count(*) from pg_class where relname like %s",
+                                   (f"retail_transactions_batch_{typed.batch_id}_part_2",)).fetchone()[0]
+        conn.commit()
+    return typed, *loaded, left_behind
+
+
 def test_typed_copy_in_two_parts_equals_the_landing_path(empty, tmp_path, monkeypatch):
     """A big CSV file is COPYed in two parts at once, the second over a connection of its own:
     rows skipped by the server and rows read again in either part, their numbers and reasons,
@@ -593,7 +607,6 @@ def test_a_file_not_cut_at_a_records_end_is_copied_in_one_part(empty, tmp_path, 
     that fails after the second part is attached drops it too, and the landing path loads.)"""
     import psycopg
     from lgs.loading import inspect_paths, typed_copy
-    from lgs.loading.store import ensure_raw_schema
 
     monkeypatch.setattr(typed_copy, "TWO_PARTS_FROM_BYTES", 1)
     good = GOOD_ROWS[0]
@@ -611,12 +624,8 @@ def test_a_file_not_cut_at_a_records_end_is_copied_in_one_part(empty, tmp_path, 
     path = write_csv(tmp_path / "quoted.csv", UCI_HEADER, rows)
     (reader,) = inspect_paths([path])
     assert reader.split_point() is not None
-    with psycopg.connect(empty.url) as conn:
-        ensure_raw_schema(conn)
-        typed, typed_rows, parts, landed, landed_rows = _loaded_both_ways(conn, reader, monkeypatch)
-        left_behind = conn.execute("select count(*) from pg_class where relname like %s",
-                                   (f"retail_transactions_batch_{typed.batch_id}_part_2",)).fetchone()[0]
-        conn.commit()
+    typed, typed_rows, parts, landed, landed_rows, left_behind = _loaded_in_parts_both_ways(empty.url, reader,
+                                                                                            monkeypatch)
     assert list(parts.values()) == [(20, 2, 21)]
     assert left_behind == 0
     assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (20, 20, 0)
@@ -792,7 +801,6 @@ def test_typed_copy_of_parquet_in_two_parts_equals_the_landing_path(empty, tmp_p
     skips, the landing path; neither leaves a second part behind."""
     import psycopg
     from lgs.loading import inspect_paths, readers, typed_copy
-    from lgs.loading.store import ensure_raw_schema
 
     monkeypatch.setattr(readers, "PARQUET_BATCH_ROWS", 4)  # 20 rows: 5 batches, cut after 8 rows
     date = "2010-12-01 08:26:00"
@@ -821,12 +829,8 @@ def test_typed_copy_of_parquet_in_two_parts_equals_the_landing_path(empty, tmp_p
     monkeypatch.setattr(typed_copy, "load_parquet", lambda *a: used.append(real_load(*a)) or used[-1])
     (reader,) = inspect_paths([path])
     assert reader.split_point() == typed_copy.RowSplit(8)
-    with psycopg.connect(empty.url) as conn:
-        ensure_raw_schema(conn)
-        typed, typed_rows, parts, landed, landed_rows = _loaded_both_ways(conn, reader, monkeypatch)
-        left_behind = conn.execute("select count(*) from pg_class where relname like %s",
-                                   (f"retail_transactions_batch_{typed.batch_id}_part_2",)).fetchone()[0]
-        conn.commit()
+    typed, typed_rows, parts, landed, landed_rows, left_behind = _loaded_in_parts_both_ways(empty.url, reader,
+                                                                                            monkeypatch)
     assert typed_rows == landed_rows
     skips = case == "the server skips a row"
     assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (20, 14 - skips, 6 + skips)
