@@ -824,9 +824,10 @@ def test_typed_copy_of_parquet_in_two_parts_equals_the_landing_path(empty, tmp_p
                      names=UCI_HEADER)
     path = tmp_path / "parts.parquet"
     pq.write_table(table, path)
-    used = []
-    real_load = typed_copy.load_parquet
+    used, cuts = [], []
+    real_load, real_attempt = typed_copy.load_parquet, typed_copy._load_parquet
     monkeypatch.setattr(typed_copy, "load_parquet", lambda *a: used.append(real_load(*a)) or used[-1])
+    monkeypatch.setattr(typed_copy, "_load_parquet", lambda *a: cuts.append(a[-2]) or real_attempt(*a))
     (reader,) = inspect_paths([path])
     assert reader.split_point() == typed_copy.RowSplit(8)
     typed, typed_rows, parts, landed, landed_rows, left_behind = _loaded_in_parts_both_ways(empty.url, reader,
@@ -836,10 +837,12 @@ def test_typed_copy_of_parquet_in_two_parts_equals_the_landing_path(empty, tmp_p
     assert (typed.rows_read, typed.rows_loaded, typed.rows_rejected) == (20, 14 - skips, 6 + skips)
     first, second = (f"raw.retail_transactions_batch_{typed.batch_id}_part_{n}" for n in (1, 2))
     if case == "both parts":
-        assert used[0] is not None
+        assert used[0] is not None and cuts == [typed_copy.RowSplit(8)]
         assert parts == {first: (5, 1, 8), second: (9, 9, 20)}
     elif case == "the second connection fails":
         assert used[0] is not None and parts == {first: (14, 1, 20)}
+        assert cuts == [typed_copy.RowSplit(8), None], "then in one part"
     else:
         assert used[0] is None, "the server skipped a row Arrow sent: the landing path loaded the file"
+        assert cuts == [typed_copy.RowSplit(8)], "not again in one part: the cut is certain, the row the same"
     assert left_behind == (case == "both parts")  # there, attached (parts)

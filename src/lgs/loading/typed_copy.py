@@ -148,17 +148,18 @@ def _in_parts_or_whole(conn: psycopg.Connection, reader, load: Callable[..., tup
     split = reader.split_point() if in_two_parts(conn, reader) else None
     helper = _connect_like(conn) if split is not None else None
     if helper is not None:
-        counts = None
+        counts, helper_failed = None, False
         try:
             counts = _attempt(conn, load, reader, batch_id, source_file, progress, split, helper)
         except psycopg.Error:
-            pass  # the second connection could not do its part (no right to temporary objects, say)
+            helper_failed = True  # the second connection could not do its part (no right to temporary objects, say)
         finally:
             if counts is None:
                 # After the savepoint's rollback, which let go of the second part.
                 _drop_second_part(helper, batch_id)
             helper.close()
-        if counts is not None:
+        if counts is not None or (isinstance(split, RowSplit) and not helper_failed):
+            # A Parquet file's cut is certain: in one part it would fail the same way.
             return counts
     # In one part (a CSV file's cut may have been inside quotes).
     return _attempt(conn, load, reader, batch_id, source_file, progress, None, None)
