@@ -151,6 +151,22 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _parquet_with_a_damaged_page(data: bytes, column: int) -> bytes:
+    """The CSV as Parquet (snappy), with the compressed data of one column's first page
+    overwritten: its footer still reads, its values do not."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    buffer = io.BytesIO()
+    pq.write_table(pacsv.read_csv(io.BytesIO(data)), buffer, compression="snappy", use_dictionary=False)
+    damaged = bytearray(buffer.getvalue())
+    chunk = pq.ParquetFile(io.BytesIO(bytes(damaged))).metadata.row_group(0).column(column)
+    start = chunk.data_page_offset + 40  # past the page's header
+    damaged[start:chunk.data_page_offset + chunk.total_compressed_size] = b"\xff" * (
+        chunk.data_page_offset + chunk.total_compressed_size - start)
+    return bytes(damaged)
+
+
 # name -> (file name, make(bytes) -> bytes, expected: "loads", "rejects some" or a refusal reason)
 VARIANTS = {
     "truncated mid-row": ("cut.csv", lambda d: d[: len(d) - 25], "rejects some"),
@@ -184,6 +200,8 @@ VARIANTS = {
                                 b" quantity, invoice_date, unit_price, customer_id, country) FROM stdin;\n"
                                 b"489434\t85048\tLIGHTS\t12\t2009-12-01 07:45:00\t6.95\t13085\tUnited Kingdom\n"
                                 b"489435\t850", "rejects some"),
+    "Parquet with a damaged data page": ("page.parquet", lambda d: _parquet_with_a_damaged_page(d, 2),
+                                         "unreadable Parquet data"),
     "old UCI header": ("old.csv", lambda d: b",".join(h.encode() for h in OLD_HEADER) + b"\n"
                        + b"".join(_lines(d)[1:]), "loads"),
 }

@@ -396,7 +396,7 @@ class ParquetReader(Reader):
                     texts = [pc.if_else(nul_mask, pa.scalar(None, pa.string()), t) for t in texts]
                 progress(n)
                 yield pa.table([sheet, row_numbers, *texts, reasons], names=list(PARQUET_LANDED))
-        except pa.ArrowException as exc:
+        except (pa.ArrowException, OSError) as exc:  # a damaged page: Arrow raises OSError for some
             raise RefusedFile(self.source.name, f"unreadable Parquet data: {_first_line(exc)}") from None
 
     def land(self, landing_factory, progress=_no_progress):
