@@ -91,6 +91,9 @@ class _Split:
 
     offset: int  # the second part's first byte
     lines: int  # the lines before it, the header's included (the server numbers skipped rows by line)
+    # A newline may be inside a quoted field: the server's counts check the cut, and a wrong
+    # one is tried again in one part (_in_parts_or_whole).
+    certain = False
 
     @property
     def records(self) -> int:
@@ -106,6 +109,7 @@ class RowSplit:
     rows. Its rows carry their numbers, so the cut is certain."""
 
     records: int
+    certain = True  # a failure in two parts would be the same in one
 
 
 def split_point(reader) -> _Split | None:
@@ -158,10 +162,9 @@ def _in_parts_or_whole(conn: psycopg.Connection, reader, load: Callable[..., tup
                 # After the savepoint's rollback, which let go of the second part.
                 _drop_second_part(helper, batch_id)
             helper.close()
-        if counts is not None or (isinstance(split, RowSplit) and not helper_failed):
-            # A Parquet file's cut is certain: in one part it would fail the same way.
+        if counts is not None or (split.certain and not helper_failed):
             return counts
-    # In one part (a CSV file's cut may have been inside quotes).
+    # In one part (the cut may have been wrong, or the second connection failed).
     return _attempt(conn, load, reader, batch_id, source_file, progress, None, None)
 
 
@@ -190,10 +193,8 @@ def _load_csv(conn, reader, batch_id, source_file, progress, split: _Split | Non
     with ThreadPoolExecutor(2) as pool:
         arrow = pool.submit(_rows_to_recheck, reader)
         if split is None:
-            # A file that was to be cut in two and could not be goes whole into its first part.
-            table = batch_part(batch_id, 1) if in_two_parts(conn, reader) else batch_partition(batch_id)
-            copied, skipped = _copy(conn, table, reader.mapping, reader.chunks(progress), header=True,
-                                    encoding=encoding)
+            copied, skipped = _copy(conn, _whole_file_table(conn, reader, batch_id), reader.mapping,
+                                    reader.chunks(progress), header=True, encoding=encoding)
         else:
             copied, skipped = _copy_csv_in_two_parts(conn, helper, pool, reader, batch_id, source_file, split,
                                                      encoding, progress)
@@ -221,6 +222,12 @@ def _load_csv(conn, reader, batch_id, source_file, progress, split: _Split | Non
                 raise _Unsure(f"the row counter ends at {counter} for {read} rows")
     recheck_rows = {HEADER_LINES + 1 + index for index in to_recheck}
     return read, *_type_the_rest(conn, reader, batch_id, source_file, copied, set(skipped), recheck_rows)
+
+
+def _whole_file_table(conn, reader, batch_id: int) -> sql.Composed:
+    """Where a file COPYed in one part goes: its batch's partition, or, for a file that was to
+    be cut in two and could not be, that partition's first part."""
+    return batch_part(batch_id, 1) if in_two_parts(conn, reader) else batch_partition(batch_id)
 
 
 def _copy_in_two_parts(conn, helper, pool, batch_id: int, split: _Split | RowSplit, copy_first, copy_second):
@@ -362,9 +369,7 @@ def _load_parquet(conn, reader, batch_id, source_file, progress, split: RowSplit
         return _copy(connection, table, columns, chunks(), header=False, encoding="UTF8", queued=split is None)
 
     if split is None:
-        # A file that was to be cut in two and could not be goes whole into its first part.
-        copied, skipped = copy(conn, batch_part(batch_id, 1) if in_two_parts(conn, reader) else
-                               batch_partition(batch_id), (0, None))
+        copied, skipped = copy(conn, _whole_file_table(conn, reader, batch_id), (0, None))
     else:
         with ThreadPoolExecutor(1) as pool:
             (copied, skipped), (copied_after, skipped_after) = _copy_in_two_parts(
