@@ -793,6 +793,46 @@ def test_typed_copy_of_parquet_equals_the_landing_path_row_for_row(empty, tmp_pa
     assert {row: reason for row, _, reason in rejects}[7] == "contains a NUL character"
 
 
+def test_parquet_text_columns_are_read_as_dictionaries_or_else_as_before(empty, tmp_path, monkeypatch):
+    """A Parquet file's text columns are read as the dictionaries the file stores; should Arrow
+    not find a column by its name for that, the file is read as before, with the same rows,
+    numbers and rejects."""
+    import psycopg
+    from lgs.loading import inspect_paths, load_reader
+    from lgs.loading.store import ensure_raw_schema
+
+    date = datetime(2010, 12, 1, 8, 26)
+    table = pa.table({"Invoice": ["536365", "536366", "536367"], "StockCode": ["85123A", "NUL\x00", "22752"],
+                      "Description": ["", "WHITE HEART", None], "Quantity": [6, 2, 1], "InvoiceDate": [date] * 3,
+                      "Price": [2.55, 1.5, 0.0], "Customer ID": [17850.0, None, 13047.0],
+                      "Country": ["United Kingdom", "France", ""]})
+    path = tmp_path / "texts.parquet"
+    pq.write_table(table, path)
+    (reader,) = inspect_paths([path])
+    read = reader._open().schema_arrow
+    assert all(pa.types.is_dictionary(read.field(name).type) for name in ("Invoice", "Description", "Country"))
+    assert not pa.types.is_dictionary(read.field("Quantity").type)
+    real_file, refused = pq.ParquetFile, []
+
+    def no_dictionaries(source, **options):
+        if options.get("read_dictionary"):
+            refused.append(options["read_dictionary"])
+            raise KeyError(b"Invoice")
+        return real_file(source, **options)
+
+    with psycopg.connect(empty.url) as conn:
+        ensure_raw_schema(conn)
+        as_dictionaries = load_reader(conn, reader)
+        rows = _batch_rows(conn, as_dictionaries.batch_id)
+        monkeypatch.setattr(pq, "ParquetFile", no_dictionaries)
+        as_before = load_reader(conn, reader, replace=True)
+        assert refused and _batch_rows(conn, as_before.batch_id) == rows
+        conn.commit()
+    lines, rejects = rows
+    assert [(line[0], line[3], line[8]) for line in lines] == [(1, "", "United Kingdom"), (3, None, "")]
+    assert [(row, reason) for row, _, reason in rejects] == [(2, "contains a NUL character")]
+
+
 @pytest.mark.parametrize("case", ["both parts", "the second connection fails", "the server skips a row"])
 def test_typed_copy_of_parquet_in_two_parts_equals_the_landing_path(empty, tmp_path, monkeypatch, case):
     """A Parquet file of more than one batch is COPYed in two parts at once, each turned into

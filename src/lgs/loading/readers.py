@@ -321,12 +321,18 @@ class ParquetReader(Reader):
 
         try:
             parquet = pq.ParquetFile(self.source.open())
-            # Text columns read as dictionaries, as Parquet stores them: Arrow then makes no
-            # string of each row, and text_tables turns each distinct value into text once
-            # (the real data read and turned into text in 0.1 s against 0.57, bench/history.md).
+            # Text columns read as the dictionaries Parquet stores them in: the reader makes no
+            # string per row, and text_tables turns each distinct value into text once (the real
+            # data read and turned into text in 0.1 s against 0.57; only Arrow's CSV writer
+            # still makes a string per row: bench/history.md).
             texts = [field.name for field in parquet.schema_arrow
                      if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)]
-            return pq.ParquetFile(self.source.open(), read_dictionary=texts) if texts else parquet
+            if not texts:
+                return parquet
+            try:
+                return pq.ParquetFile(self.source.open(), read_dictionary=texts)
+            except KeyError:  # a name Arrow's lookup of columns does not find as written: read as before
+                return parquet
         except (pa.ArrowException, OSError) as exc:
             raise RefusedFile(self.source.name, f"not a readable Parquet file: {_first_line(exc)}") from None
 
