@@ -3,15 +3,12 @@
     may then use parallel workers, which the planner's default costs rule out (in a build, 2.2
     s against 3.2 s, bench/history.md); set for this model's transaction only, as elsewhere in a
     build the other core is busy. An incremental run ranks a day's lines with the defaults. -#}
-{%- set parallel_when_whole -%}
-    {% raw %}{% if target.type == 'postgres' and not is_incremental() %}{% endraw %}
-    set local parallel_setup_cost = 10; set local parallel_tuple_cost = 0.001
-    {% raw %}{% endif %}{% endraw %}
-{%- endset -%}
 {{ config(
     materialized=incremental_or_table(),
     on_schema_change='sync_all_columns',
-    pre_hook=["{{ forget_batches_after_removed(" ~ added_columns ~ ") }}", parallel_when_whole],
+    pre_hook=["{{ forget_batches_after_removed(" ~ added_columns ~ ") }}"]
+        + (["{% if not is_incremental() %}set local parallel_setup_cost = 10;"
+            ~ " set local parallel_tuple_cost = 0.001{% endif %}"] if target.type == 'postgres' else []),
     indexes=[
         {'columns': ['invoice_line_id'], 'unique': True}, {'columns': ['batch_id']}, {'columns': ['duplicate_key']},
     ]

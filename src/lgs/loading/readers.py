@@ -315,22 +315,23 @@ class ParquetReader(Reader):
     def progress_total(self) -> tuple[str, int | None]:
         return "rows", self.rows
 
-    def _open(self):
+    def _open(self, texts_as_dictionaries: bool = False):
+        """The file, for its metadata; `texts_as_dictionaries` for its rows (text_tables): its
+        text columns then read as the dictionaries Parquet stores them in, so the reader makes
+        no string per row and text_tables turns each distinct value into text once (the real
+        data read and turned into text in 0.1 s against 0.57; only Arrow's CSV writer still
+        makes a string per row: bench/history.md)."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
             parquet = pq.ParquetFile(self.source.open())
-            # Text columns read as the dictionaries Parquet stores them in: the reader makes no
-            # string per row, and text_tables turns each distinct value into text once (the real
-            # data read and turned into text in 0.1 s against 0.57; only Arrow's CSV writer
-            # still makes a string per row: bench/history.md).
+            if not texts_as_dictionaries:
+                return parquet
             texts = [field.name for field in parquet.schema_arrow
                      if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)]
-            if not texts:
-                return parquet
             try:
-                return pq.ParquetFile(self.source.open(), read_dictionary=texts)
+                return pq.ParquetFile(self.source.open(), metadata=parquet.metadata, read_dictionary=texts)
             except KeyError:  # a name Arrow's lookup of columns does not find as written: read as before
                 return parquet
         except (pa.ArrowException, OSError) as exc:
@@ -370,7 +371,7 @@ class ParquetReader(Reader):
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        parquet = self._open()
+        parquet = self._open(texts_as_dictionaries=True)
         names = parquet.schema_arrow.names
         source_index = {m: i for i, m in enumerate(self.mapping) if m is not None}
         wanted = [names[source_index[c]] for c in COLUMN_ORDER]
