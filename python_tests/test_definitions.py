@@ -281,6 +281,38 @@ def test_an_enforced_key_is_checked_by_the_database_not_read_again(warehouse, tm
     assert {"invoice_line_id", "invoice_id", "stock_code", "customer_id", "invoice_date", "line_amount"} <= not_null
 
 
+def test_dropped_lines_read_the_deduplicated_lines_once_whatever_the_plan(warehouse, tmp_path):
+    """`dropped_duplicate_lines` stamps each row with the first build number of the
+    deduplicated lines, a scalar subquery that PostgreSQL computes once (an InitPlan). Cross
+    joined, it sat under a nested loop when the planner took the join of ranks and lines for
+    one row, and was computed again for each dropped line: without the B-tree on the number, a
+    scan of every deduplicated line each time (a build of the real data that never finished)."""
+    compiled = tmp_path / "compiled"
+    warehouse("dbt", "compile", "--target", "prod", "--select", "dropped_duplicate_lines",
+              env=dict(warehouse.env, DBT_TARGET_PATH=str(compiled)))
+    select = next(compiled.rglob("dropped_duplicate_lines.sql")).read_text()
+    with psycopg.connect(warehouse.url) as conn:  # the index is dropped for the EXPLAIN only, and rolled back
+        index = conn.execute("select indexname from pg_indexes where schemaname = 'intermediate'"
+                             " and tablename = 'int_invoice_lines_deduplicated'"
+                             " and indexdef like '%(build_number)'").fetchone()[0]
+        conn.execute(f'drop index intermediate."{index}"')
+        plan = conn.execute("explain (format json) " + select).fetchone()[0][0]["Plan"]
+        conn.rollback()
+
+    def reads(node: dict, path: list[str]):
+        """The path from the top of the plan to each scan of the deduplicated lines."""
+        here = [*path, node.get("Parent Relationship", "")]
+        if node.get("Relation Name") == "int_invoice_lines_deduplicated":
+            yield here
+        for child in node.get("Plans", []):
+            yield from reads(child, here)
+
+    paths = list(reads(plan, []))
+    assert paths and all("InitPlan" in path for path in paths), json.dumps(plan)[:3000]
+    assert warehouse.scalar("select count(*) from pg_indexes where tablename = 'int_invoice_lines_deduplicated'"
+                            " and indexdef like %s", ("%(build_number)",)) == 1
+
+
 def test_a_dev_build_leaves_the_published_marts_untouched(warehouse):
     digest = ("select count(*), md5(string_agg(x::text, '|' order by x::text)) from marts.{} x")
     marts = ["fct_sales", "rfm_segments", "monthly_kpis"]

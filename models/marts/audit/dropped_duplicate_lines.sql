@@ -37,6 +37,10 @@ invoice_lines as (
 ),
 
 deduplicated_since as (
+    -- One number, read as a scalar subquery below: computed once. Cross joined, it may be
+    -- computed again for every dropped line (a nested loop, when the planner takes the join
+    -- above for one row), which without the B-tree on `build_number` means reading every
+    -- deduplicated line once per dropped line (bench/history.md).
     select min(build_number) as build_number
     from {{ ref('int_invoice_lines_deduplicated') }}
 ),
@@ -60,7 +64,10 @@ final as (
         invoice_lines.source_file,
         invoice_lines.source_sheet,
         invoice_lines.source_row,
-        greatest(ranked.build_number, coalesce(deduplicated_since.build_number, 0)) as build_number
+        greatest(
+            ranked.build_number,
+            coalesce((select deduplicated_since.build_number from deduplicated_since), 0)
+        ) as build_number
     from ranked
     -- By the line's place in the load, the columns its key is made of: no key to compute
     -- for every raw line.
@@ -69,7 +76,6 @@ final as (
             ranked.batch_id = invoice_lines.batch_id
             and ranked.source_row = invoice_lines.source_row
             and ranked.source_sheet is not distinct from invoice_lines.source_sheet
-    cross join deduplicated_since
     where {{ is_dropped_duplicate('ranked.duplicate_rank') }}
 )
 
