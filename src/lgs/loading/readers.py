@@ -330,6 +330,8 @@ class ParquetReader(Reader):
                 return parquet
             texts = [field.name for field in parquet.schema_arrow
                      if pa.types.is_string(field.type) or pa.types.is_large_string(field.type)]
+            if not texts:
+                return parquet  # nothing to read as dictionaries: not opened again
             try:
                 return pq.ParquetFile(self.source.open(), metadata=parquet.metadata, read_dictionary=texts)
             except KeyError:  # a name Arrow's lookup of columns does not find as written: read as before
