@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -10,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
+import pytest
 from conftest import ROOT, _env
 
 
@@ -48,6 +50,45 @@ def test_two_processes_starting_a_fresh_server_share_one(tmp_path):
     finally:
         subprocess.run([sys.executable, "-m", "lgs", "db", "stop"], cwd=ROOT, env=env, capture_output=True, timeout=120)
         subprocess.run(["rm", "-rf", str(home)])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="lgs makes the server's system user only when it runs as root")
+def test_servers_started_at_once_on_a_new_machine_make_their_system_user_once(tmp_path):
+    # As on a new machine, where the suite's workers start their servers at once and the user
+    # the servers run as does not exist yet. Two useradds of one name at once both succeed,
+    # each rewriting /etc/passwd: a server went on with a uid the other's rewrite took away
+    # ("initdb: could not look up effective user ID"). The machine's own useradd, behind one
+    # that notes each call and waits a second first, so that every start finds no user.
+    import pwd
+
+    name = f"lgsrace{os.getpid()}"
+    calls, tools = tmp_path / "useradd-calls", tmp_path / "bin"
+    tools.mkdir()
+    (tools / "useradd").write_text(f'#!/bin/sh\necho "$*" >> {calls}\nsleep 1\nexec {shutil.which("useradd")} "$@"\n')
+    (tools / "useradd").chmod(0o755)
+    homes = [Path(tempfile.mkdtemp(prefix="lgs-user-", dir="/tmp")) for _ in range(3)]
+    envs = [{**_env(home), "LGS_SERVER_USER": name, "PATH": f"{tools}:{os.environ['PATH']}"} for home in homes]
+
+    def lgs_db(env, action):
+        return subprocess.run([sys.executable, "-m", "lgs", "db", action], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    try:
+        with ThreadPoolExecutor(len(envs)) as pool:
+            results = list(pool.map(lgs_db, envs, ["start"] * len(envs)))
+        assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+        assert calls.read_text().splitlines() == [f"--system --no-create-home {name}"]
+        uid = pwd.getpwnam(name).pw_uid
+        assert [(home / "pgdata").stat().st_uid for home in homes] == [uid] * len(homes)
+        for result in results:
+            with psycopg.connect(result.stdout.strip().split(": ", 1)[1]) as conn:
+                assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        for env in envs:
+            lgs_db(env, "stop")
+        for home in homes:
+            subprocess.run(["rm", "-rf", str(home)])
+        subprocess.run(["userdel", name], capture_output=True)
 
 
 def _is_postmaster(pid: str) -> bool:

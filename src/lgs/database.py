@@ -18,7 +18,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -30,8 +30,13 @@ from lgs.settings import lgs_home
 
 EMBEDDED_DATABASE = "lgs"
 EMBEDDED_SUPERUSER = "postgres"
-# PostgreSQL refuses to run as root; as root we run it as this system user, as pgserver does.
+# PostgreSQL refuses to run as root; as root we run it as a system user (LGS_SERVER_USER, by
+# default this one, as pgserver does), made the first time it is needed.
 SERVER_OS_USER = "pgserver"
+# Processes that start servers at once (the test workers on a new machine) take turns to make
+# that user: two `useradd`s at once each rewrite /etc/passwd, and one of them may go on with a
+# uid the other's rewrite took away ("initdb: could not look up effective user ID").
+SERVER_USER_LOCK = "lgs-server-user.lock"
 SOCKET_PATH_LIMIT = 100
 
 # Settings for analytics on a 2-core, 24 GiB machine (see bench/ for what each buys).
@@ -159,7 +164,7 @@ class EmbeddedServer:
     def _run(self, program: str, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
         kwargs: dict = {}
         if self._as_root():
-            kwargs["user"] = SERVER_OS_USER
+            kwargs["user"] = _server_os_user().pw_uid
             kwargs["cwd"] = "/"
         return subprocess.run(
             [str(self.bin_dir / program), *args],
@@ -172,13 +177,7 @@ class EmbeddedServer:
     def _give_to_server_user(self, path: Path) -> None:
         if not self._as_root():
             return
-        import pwd
-
-        try:
-            entry = pwd.getpwnam(SERVER_OS_USER)
-        except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", SERVER_OS_USER], check=True, capture_output=True)
-            entry = pwd.getpwnam(SERVER_OS_USER)
+        entry = _server_os_user()
         # The server user must be able to walk down to its folders and to the binaries.
         for target in (path, self.bin_dir):
             for folder in target.parents:
@@ -326,3 +325,23 @@ def psql_executable() -> str:
         if not found:
             raise LgsError("psql not found") from None
         return found
+
+
+def _server_os_user():
+    """The system user the server runs as under root (LGS_SERVER_USER, default SERVER_OS_USER),
+    made if the machine has none: one process at a time (SERVER_USER_LOCK)."""
+    import pwd
+    import tempfile
+
+    name = os.environ.get("LGS_SERVER_USER") or SERVER_OS_USER
+    with suppress(KeyError):
+        return pwd.getpwnam(name)
+    with open(Path(tempfile.gettempdir()) / SERVER_USER_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with suppress(KeyError):
+            return pwd.getpwnam(name)  # another process made it while this one waited
+        made = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True, text=True)
+        if made.returncode != 0:
+            raise LgsError(f"cannot make the system user {name} to run PostgreSQL as (it refuses root): "
+                           f"useradd: {_last_line(made.stderr)}")
+        return pwd.getpwnam(name)
