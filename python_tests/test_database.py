@@ -56,7 +56,7 @@ def test_two_processes_starting_a_fresh_server_share_one(tmp_path):
 def test_servers_started_at_once_on_a_new_machine_make_their_system_user_once(tmp_path):
     # As on a new machine, where the suite's workers start their servers at once and the user
     # the servers run as does not exist yet. Two useradds of one name at once both succeed,
-    # each rewriting /etc/passwd: a server went on with a uid the other's rewrite took away
+    # each rewriting /etc/passwd, and a server went on with a uid the other's rewrite took away
     # ("initdb: could not look up effective user ID"). The machine's own useradd, behind one
     # that notes each call and waits a second first, so that every start finds no user.
     import pwd
