@@ -52,7 +52,10 @@ def test_two_processes_starting_a_fresh_server_share_one(tmp_path):
         subprocess.run(["rm", "-rf", str(home)])
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="lgs makes the server's system user only when it runs as root")
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="lgs makes the server's system user only when it runs as root")
+
+
+@ROOT_ONLY
 def test_servers_started_at_once_on_a_new_machine_make_their_system_user_once(tmp_path):
     # As on a new machine, where the suite's workers start their servers at once and the user
     # the servers run as does not exist yet. Two useradds of one name at once both succeed,
@@ -89,6 +92,22 @@ def test_servers_started_at_once_on_a_new_machine_make_their_system_user_once(tm
         for home in homes:
             subprocess.run(["rm", "-rf", str(home)])
         subprocess.run(["userdel", name], capture_output=True)
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("user, path, reason", [
+    (f"lgsnouser{os.getpid()}", "/nonexistent", "useradd: No such file or directory"),  # no useradd on the machine
+    ("Not A User!", None, "useradd: invalid user name"),  # useradd refuses the name
+])
+def test_a_server_user_that_cannot_be_made_is_one_line(tmp_path, user, path, reason):
+    env = {**_env(tmp_path / "home"), "LGS_SERVER_USER": user, "PATH": path or os.environ["PATH"]}
+    result = subprocess.run([sys.executable, "-m", "lgs", "db", "start"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert f"cannot make the system user {user} to run PostgreSQL as" in result.stderr
+    assert reason in result.stderr
+    assert not (tmp_path / "home" / "pgdata" / "PG_VERSION").exists()
 
 
 def _is_postmaster(pid: str) -> bool:

@@ -76,7 +76,8 @@ class Connection:
         """A libpq URI that psql and psycopg accept. Never carries a password."""
         who = quote(user or self.user, safe="")
         if self.host.startswith("/"):
-            return f"postgresql://{who}@/{quote(self.dbname, safe='')}?host={quote(self.host, safe='/')}&port={self.port}"
+            return (f"postgresql://{who}@/{quote(self.dbname, safe='')}"
+                    f"?host={quote(self.host, safe='/')}&port={self.port}")
         return f"postgresql://{who}@{self.host}:{self.port}/{quote(self.dbname, safe='')}"
 
     def env(self) -> dict[str, str]:
@@ -271,7 +272,8 @@ class EmbeddedServer:
                 if result.returncode != 0:
                     log_tail = self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
                     raise LgsError(
-                        f"embedded PostgreSQL did not start: {_last_line(log_tail or result.stderr)} (log: {self.logfile})"
+                        f"embedded PostgreSQL did not start: {_last_line(log_tail or result.stderr)}"
+                        f" (log: {self.logfile})"
                     )
             self._ensure_database()
         return self.connection()
@@ -340,8 +342,11 @@ def _server_os_user():
         fcntl.flock(handle, fcntl.LOCK_EX)
         with suppress(KeyError):
             return pwd.getpwnam(name)  # another process made it while this one waited
-        made = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True, text=True)
+        refused = f"cannot make the system user {name} to run PostgreSQL as (it refuses root)"
+        try:
+            made = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True, text=True)
+        except OSError as error:
+            raise LgsError(f"{refused}: useradd: {error.strerror}: make that user, or set LGS_SERVER_USER") from None
         if made.returncode != 0:
-            raise LgsError(f"cannot make the system user {name} to run PostgreSQL as (it refuses root): "
-                           f"useradd: {_last_line(made.stderr)}")
+            raise LgsError(f"{refused}: useradd: {_last_line(made.stderr)}")
         return pwd.getpwnam(name)
