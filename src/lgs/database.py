@@ -348,5 +348,6 @@ def _server_os_user():
         except OSError as error:
             raise LgsError(f"{refused}: useradd: {error.strerror}: make that user, or set LGS_SERVER_USER") from None
         if made.returncode != 0:
-            raise LgsError(f"{refused}: useradd: {_last_line(made.stderr)}")
+            said = _last_line(made.stderr)  # useradd names itself in its messages
+            raise LgsError(f"{refused}: {said if said.startswith('useradd') else f'useradd: {said}'}")
         return pwd.getpwnam(name)
