@@ -96,10 +96,11 @@ def test_servers_started_at_once_on_a_new_machine_make_their_system_user_once(tm
 
 @ROOT_ONLY
 @pytest.mark.parametrize("user, path, reason", [
-    (f"lgsnouser{os.getpid()}", "/nonexistent", "useradd: No such file or directory"),  # no useradd on the machine
+    ("lgsnouser", "/nonexistent", "useradd: No such file or directory"),  # no useradd on the machine
     ("Not A User!", None, "useradd: invalid user name"),  # useradd refuses the name
-])
+], ids=["no useradd", "a name useradd refuses"])
 def test_a_server_user_that_cannot_be_made_is_one_line(tmp_path, user, path, reason):
+    user = f"{user}{os.getpid()}" if path else user  # a user no other test makes (test ids stay fixed for xdist)
     env = {**_env(tmp_path / "home"), "LGS_SERVER_USER": user, "PATH": path or os.environ["PATH"]}
     result = subprocess.run([sys.executable, "-m", "lgs", "db", "start"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
