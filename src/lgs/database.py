@@ -20,6 +20,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -187,15 +188,9 @@ class EmbeddedServer:
                     folder.chmod(mode | 0o055)
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
+    def _locked(self):
         """Serialise init/start/stop between processes: the second waits, then finds it up."""
-        with open(self.lockfile, "a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return _file_lock(self.lockfile)
 
     # -- state ------------------------------------------------------------------------
     def is_initialised(self) -> bool:
@@ -329,25 +324,38 @@ def psql_executable() -> str:
         return found
 
 
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Held by one process at a time: the others wait here."""
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@cache
 def _server_os_user():
     """The system user the server runs as under root (LGS_SERVER_USER, default SERVER_OS_USER),
-    made if the machine has none: one process at a time (SERVER_USER_LOCK)."""
+    made if the machine has none: one process at a time (SERVER_USER_LOCK). Looked up once per
+    process, so every program it runs for the server runs as the same uid."""
     import pwd
     import tempfile
 
     name = os.environ.get("LGS_SERVER_USER") or SERVER_OS_USER
     with suppress(KeyError):
         return pwd.getpwnam(name)
-    with open(Path(tempfile.gettempdir()) / SERVER_USER_LOCK, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with _file_lock(Path(tempfile.gettempdir()) / SERVER_USER_LOCK):
         with suppress(KeyError):
             return pwd.getpwnam(name)  # another process made it while this one waited
-        refused = f"cannot make the system user {name} to run PostgreSQL as (it refuses root)"
         try:
             made = subprocess.run(["useradd", "--system", "--no-create-home", name], capture_output=True, text=True)
+            said = _last_line(made.stderr) if made.returncode != 0 else None  # useradd names itself in its messages
         except OSError as error:
-            raise LgsError(f"{refused}: useradd: {error.strerror}: make that user, or set LGS_SERVER_USER") from None
-        if made.returncode != 0:
-            said = _last_line(made.stderr)  # useradd names itself in its messages
-            raise LgsError(f"{refused}: {said if said.startswith('useradd') else f'useradd: {said}'}")
+            said = f"useradd: {error.strerror}"
+        if said is not None:
+            raise LgsError(f"cannot make the system user {name} to run PostgreSQL as (it refuses root): "
+                           f"{said if said.startswith('useradd') else f'useradd: {said}'}: make that user,"
+                           " or set LGS_SERVER_USER to one")
         return pwd.getpwnam(name)
