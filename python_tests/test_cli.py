@@ -4,6 +4,7 @@ database, whole-sentence summaries, and `lgs db status` exit codes as `pg_ctl st
 from __future__ import annotations
 
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -18,6 +19,7 @@ def fresh(tmp_path_factory):
     runner = Lgs(_env(home))
     yield runner, home
     runner("db", "stop", check=False)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_summaries_are_whole_sentences(lgs):
