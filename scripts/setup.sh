@@ -27,9 +27,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 PACKAGES_STAMP="$ROOT/dbt_packages/.lgs-installed"
 PACKAGES_WANT="$(sha256sum "$ROOT/packages.yml" | cut -d' ' -f1)"
 if [ ! -f "$PACKAGES_STAMP" ] || [ "$(cat "$PACKAGES_STAMP")" != "$PACKAGES_WANT" ]; then
-    if (cd "$ROOT" && DBT_PROFILES_DIR="$ROOT" dbt deps --quiet >/dev/null 2>&1); then
+    # dbt downloads into a folder of its own under TMPDIR, which a failed download leaves behind.
+    DEPS_TMP="$(mktemp -d)"
+    if (cd "$ROOT" && TMPDIR="$DEPS_TMP" DBT_PROFILES_DIR="$ROOT" dbt deps --quiet >/dev/null 2>&1); then
+        rm -rf "$DEPS_TMP"
         echo "dbt packages installed from dbt Hub" >&2
     else
+        rm -rf "$DEPS_TMP"
         MIRROR="${LGS_DBT_PACKAGES:-$ROOT/../shared/dbt-packages}"
         if [ ! -d "$MIRROR" ]; then
             echo "error: dbt Hub unreachable and no package mirror at $MIRROR (set LGS_DBT_PACKAGES)" >&2
