@@ -13,6 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -111,14 +113,23 @@ class Lgs:
                 conn.execute(f'drop schema if exists "{schema}" cascade')
 
 
+@contextmanager
+def throwaway_home(prefix: str) -> Iterator[Path]:
+    """A new LGS_HOME, short and in /tmp (the server's Unix socket path must stay under ~100
+    characters); afterwards its embedded server, if one started, is stopped and it is removed."""
+    home = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    try:
+        yield home
+    finally:
+        subprocess.run([sys.executable, "-m", "lgs", "db", "stop"], cwd=ROOT, env=_env(home), capture_output=True,
+                       timeout=120)
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def lgs_home() -> Path:
-    # Short and in /tmp: the server's Unix socket path must stay under ~100 characters.
-    home = Path(tempfile.mkdtemp(prefix="lgs-test-", dir="/tmp"))
-    yield home
-    env = _env(home)
-    subprocess.run([sys.executable, "-m", "lgs", "db", "stop"], cwd=ROOT, env=env, capture_output=True, timeout=120)
-    shutil.rmtree(home, ignore_errors=True)
+    with throwaway_home("lgs-test-") as home:
+        yield home
 
 
 def _env(home: Path) -> dict[str, str]:

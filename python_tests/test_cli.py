@@ -4,22 +4,16 @@ database, whole-sentence summaries, and `lgs db status` exit codes as `pg_ctl st
 from __future__ import annotations
 
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
-from conftest import Lgs, _env
+from conftest import Lgs, _env, throwaway_home
 
 
 @pytest.fixture
-def fresh(tmp_path_factory):
-    """lgs on an LGS_HOME with no server in it (short path: the socket must fit)."""
-    home = Path(tempfile.mkdtemp(prefix="lgs-cli-", dir="/tmp"))
-    runner = Lgs(_env(home))
-    yield runner, home
-    runner("db", "stop", check=False)
-    shutil.rmtree(home, ignore_errors=True)
+def fresh():
+    """lgs on an LGS_HOME with no server in it."""
+    with throwaway_home("lgs-cli-") as home:
+        yield Lgs(_env(home)), home
 
 
 def test_summaries_are_whole_sentences(lgs):

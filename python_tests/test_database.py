@@ -12,7 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import ROOT, _env
+from conftest import ROOT, _env, throwaway_home
 
 
 def test_url_is_a_libpq_uri_psycopg_accepts(lgs):
@@ -28,10 +28,10 @@ def test_status_reports_the_running_embedded_server(lgs):
     assert "embedded server running" in out
 
 
-def test_two_processes_starting_a_fresh_server_share_one(tmp_path):
-    home = Path(tempfile.mkdtemp(prefix="lgs-race-", dir="/tmp"))
-    env = _env(home)
-    try:
+def test_two_processes_starting_a_fresh_server_share_one():
+    with throwaway_home("lgs-race-") as home:
+        env = _env(home)
+
         def start(_):
             return subprocess.run([sys.executable, "-m", "lgs", "db", "start"], cwd=ROOT, env=env,
                                   capture_output=True, text=True, timeout=300)
@@ -47,9 +47,6 @@ def test_two_processes_starting_a_fresh_server_share_one(tmp_path):
         assert backend_parent is not None
         # One postmaster: every child process of a second one would show up here too.
         assert len([p for p in pids if _is_postmaster(p)]) == 1
-    finally:
-        subprocess.run([sys.executable, "-m", "lgs", "db", "stop"], cwd=ROOT, env=env, capture_output=True, timeout=120)
-        subprocess.run(["rm", "-rf", str(home)])
 
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="lgs makes the server's system user only when it runs as root")
