@@ -257,9 +257,17 @@ def test_duckdb_publishes_nothing_from_a_failing_build(engines):
 def test_sql_prints_a_query_on_each_engine(engines):
     lgs, _ = engines
     expected = lgs.scalar("select count(*) from marts.rfm_segments")
+    # Spark's embedded Hive would leave a /tmp/<session id>_resources folder (the JVM's temp
+    # folder) for every session.
+    folders = set(Path("/tmp").glob("*_resources"))
     for engine in ENGINES:
-        shown = lgs("sql", "--target", engine, "-c", "select count(*) as customers from rfm_segments").stdout
-        assert shown.splitlines()[0].strip() == "customers" and str(expected) in shown and "(1 row)" in shown
+        shown = lgs("sql", "--target", engine, "-c", "select count(*) as customers from rfm_segments")
+        assert shown.stdout.splitlines()[0].strip() == "customers" and str(expected) in shown.stdout
+        assert "(1 row)" in shown.stdout
+        # Nothing else on the terminal: neither Spark's warnings nor pyspark's, only the JVM's
+        # own note on the module Spark adds to it.
+        assert [line for line in shown.stderr.splitlines() if "incubator modules" not in line] == [], shown.stderr
+    assert set(Path("/tmp").glob("*_resources")) <= folders
 
 
 # Last: it leaves the warehouses in notebook mode.

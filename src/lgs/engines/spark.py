@@ -12,8 +12,10 @@ removes them before it starts.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 
 from lgs.engines import sql_literal
 from lgs.errors import LgsError
@@ -43,10 +45,16 @@ def spark_session():
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    # Spark's log settings (errors only), unless the user points Spark at their own.
+    os.environ.setdefault("SPARK_CONF_DIR", str(Path(__file__).with_name("spark_conf")))
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in session_settings().items():
         builder = builder.config(key, value)
-    session = builder.getOrCreate()
+    with warnings.catch_warnings():
+        # Starting, pyspark imports its test helpers, which warn that pandas 3 is not yet fully
+        # supported: lgs hands Spark no pandas frame, and the engines tests compare every mart.
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+        session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
